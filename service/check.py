@@ -1,0 +1,137 @@
+"""`alliance-kg check`: the graph loads, HermiT finds it consistent, and the data keep the shapes."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from . import entailment, iris, loader
+from .consistency import ConsistencyReport, check_consistency
+from .store import Store, open_store
+from .validation import Violation, validate
+
+SHAPES_FILE = "shapes.ttl"
+
+
+@dataclass
+class CheckReport:
+    files: list[Path] = field(default_factory=list)
+    load_error: loader.LoadError | None = None
+    consistency: ConsistencyReport | None = None
+    violations: list[Violation] = field(default_factory=list)
+    graph_files: dict[str, str] = field(default_factory=dict)  # focus node -> file(s) that state it
+
+    @property
+    def errors(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity == "Violation"]
+
+    @property
+    def ok(self) -> bool:
+        return (self.load_error is None and self.consistency is not None and self.consistency.consistent
+                and not self.consistency.unsatisfiable_classes and not self.errors)
+
+    def as_dict(self) -> dict:
+        c = self.consistency
+        return {
+            "ok": self.ok,
+            "files": [str(p) for p in self.files],
+            "load_error": str(self.load_error) if self.load_error else None,
+            "consistency": None if c is None else {
+                "consistent": c.consistent, "unsatisfiable_classes": c.unsatisfiable_classes,
+                "explanation": [list(t) for t in c.explanation], "seconds": round(c.seconds, 2),
+                "reasoner_runs": c.runs},
+            "shapes": [dict(v.as_dict(), file=self.graph_files.get(v.focus)) for v in self.violations],
+        }
+
+    def as_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2)
+
+    def as_text(self) -> str:
+        lines = []
+        if self.load_error:
+            return f"FAIL  load: {self.load_error}\n"
+        lines.append(f"ok    load: {len(self.files)} files")
+        c = self.consistency
+        if c.consistent:
+            lines.append(f"ok    consistency: HermiT finds ontology and data consistent ({c.seconds:.1f} s)")
+        else:
+            lines.append(f"FAIL  consistency: HermiT finds ontology and data inconsistent ({c.seconds:.1f} s, "
+                         f"{c.runs} reasoner runs to explain)")
+            if c.explanation:
+                lines.append("      these statements clash (remove any one and the clash goes):")
+                lines += [f"        <{s}> <{p}> {_show(o)}" for s, p, o in c.explanation]
+                subjects = sorted({s for s, _, _ in c.explanation})
+                for subject in subjects:
+                    if subject in self.graph_files:
+                        lines.append(f"      <{subject}> is stated in {self.graph_files[subject]}")
+            else:
+                lines.append("      the ontology alone is inconsistent")
+        for cls in c.unsatisfiable_classes:
+            lines.append(f"FAIL  unsatisfiable class: <{cls}> can have no members")
+        errors, others = self.errors, [v for v in self.violations if v.severity != "Violation"]
+        lines.append(("ok    shapes: the data keep every rule" if not errors
+                      else f"FAIL  shapes: {len(errors)} violations") + (f" ({len(others)} warnings)" if others else ""))
+        for v in self.violations:
+            where = f" [{self.graph_files[v.focus]}]" if v.focus in self.graph_files else ""
+            path = f" {_short(v.path)}" if v.path else ""
+            value = f" = {v.value}" if v.value else ""
+            lines.append(f"      {v.severity}: <{v.focus}>{path}{value}{where}: {v.message} "
+                         f"(rule {_short(v.shape)}, {v.constraint})")
+        lines.append("PASS" if self.ok else "FAIL")
+        return "\n".join(lines) + "\n"
+
+
+def _short(iri: str) -> str:
+    for prefix, namespace in iris.PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    if iri.startswith("https://w3id.org/alliance-kg/shapes#"):
+        return "shapes:" + iri.split("#", 1)[1]
+    return iri if not iri.startswith(("http", "urn")) else f"<{iri}>"
+
+
+def _show(term: str) -> str:
+    return f"<{term}>" if term.startswith(("http://", "https://", "urn:")) else f'"{term}"'
+
+
+def to_rdflib(store: Store, graphs: list[str]) -> Graph:
+    graph = Graph()
+    if graphs:
+        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=graphs)
+        graph.parse(data=result.serialize("application/n-triples").decode(), format="nt")
+    return graph
+
+
+def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) -> CheckReport:
+    """Check ontology/ and data/ (and extra files, checked with them, never loaded into the service)."""
+    report = CheckReport()
+    try:
+        sources = loader.source_files(config["ONTOLOGY_DIR"], config["DATA_DIR"])
+        sources += [loader.SourceFile(Path(p), iris.data_graph(f"extra/{Path(p).stem}")) for p in extra_files]
+        report.files = [s.path for s in sources]
+        store = open_store("oxigraph")
+        store.add_quads(loader.read_all(sources))
+        shapes = Graph().parse(str(config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")
+    except loader.LoadError as error:
+        report.load_error = error
+        return report
+    except Exception as error:  # rdflib's own parse error for the shapes file
+        report.load_error = loader.LoadError(config["ONTOLOGY_DIR"] / SHAPES_FILE, str(error))
+        return report
+    file_of = {s.graph: str(s.path) for s in sources}
+    for row in store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows():
+        if row["g"].value in file_of:
+            subject = row["s"].value
+            files = report.graph_files.get(subject)
+            report.graph_files[subject] = file_of[row["g"].value] if not files else f"{files}, {file_of[row['g'].value]}"
+
+    ontology_graphs = [s.graph for s in sources if s.graph.startswith(iris.GRAPH + "ontology/")]
+    data_graphs = [s.graph for s in sources if s.graph not in ontology_graphs]
+    ontology, data = to_rdflib(store, ontology_graphs), to_rdflib(store, data_graphs)
+    report.consistency = check_consistency(ontology, data, explain=explain)
+
+    entailment.materialise(store)
+    report.violations = validate(to_rdflib(store, store.graphs()), shapes)
+    return report

@@ -1,0 +1,161 @@
+"""The command line: a thin layer over the library. `alliance-kg --help` lists the commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import iris
+from .config import PROJECT_ROOT, load_config
+from .loader import LoadError
+
+EXPORT_FORMATS = {
+    "trig": "application/trig", "nquads": "application/n-quads", "turtle": "text/turtle",
+    "ntriples": "application/n-triples", "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
+}
+QUERY_FORMATS = {
+    "table": None, "json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+    "jsonld": "application/ld+json", "ntriples": "application/n-triples", "rdfxml": "application/rdf+xml",
+}
+
+
+def _build(asserted_only: bool = False):
+    from . import knowledge_graph
+    try:
+        return knowledge_graph.build(load_config())
+    except LoadError as error:
+        raise click.ClickException(f"cannot load the graph: {error}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="alliance-kg")
+def main():
+    """alliance-kg: a knowledge graph of military alliances (after Schmitt 2025), served over SPARQL.
+
+    \b
+    Examples:
+      alliance-kg serve                      # http://127.0.0.1:8000/sparql
+      alliance-kg query queries/alliances-classified-by-reasoner.rq
+      alliance-kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format csv
+      alliance-kg check                      # HermiT + SHACL; exit 1 on any violation
+      alliance-kg export --format trig -o alliance-kg.trig
+    """
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
+@click.option("--threads", default=None, type=int, help="Worker threads (default 8).")
+def serve(host, port, threads):
+    """Load ontology/ and data/, reason, and serve SPARQL 1.1 at /sparql (waitress)."""
+    import waitress
+
+    from . import create_app
+    config = load_config({"HOST": host, "PORT": port, "THREADS": threads})
+    try:
+        app = create_app(config)
+    except LoadError as error:
+        raise click.ClickException(f"cannot load the graph: {error}") from None
+    report = app.extensions["alliance_kg.load_report"]
+    click.echo(f"alliance-kg: {report.asserted_triples} asserted + {report.entailed_triples} entailed triples "
+               f"from {report.files} files in {report.seconds:.2f} s", err=True)
+    click.echo(f"alliance-kg: SPARQL endpoint at http://{config['HOST']}:{config['PORT']}/sparql", err=True)
+    waitress.serve(app, host=config["HOST"], port=config["PORT"], threads=config["THREADS"], ident="alliance-kg")
+
+
+@main.command()
+@click.argument("query_or_file")
+@click.option("--format", "fmt", type=click.Choice(sorted(QUERY_FORMATS)), default="table", show_default=True)
+@click.option("--asserted", is_flag=True, help="Answer over asserted triples only, without the entailments.")
+def query(query_or_file, fmt, asserted):
+    """Run a SPARQL query (text, or a .rq file) against the graph and print the answer."""
+    text = Path(query_or_file).read_text() if query_or_file.endswith(".rq") or Path(query_or_file).is_file() else query_or_file
+    store, _ = _build()
+    graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH] if asserted else None
+    try:
+        result = store.query(text, default_graphs=graphs)
+    except SyntaxError as error:
+        raise click.ClickException(f"malformed query: {error}") from None
+    if fmt == "table":
+        click.echo(_table(result), nl=False)
+        return
+    media_type = QUERY_FORMATS[fmt]
+    if media_type not in result.media_types:
+        raise click.ClickException(f"--format {fmt} does not fit a {result.kind} result; "
+                                   f"use one of {', '.join(k for k, v in QUERY_FORMATS.items() if v in result.media_types)}")
+    sys.stdout.buffer.write(result.serialize(media_type))
+
+
+def _table(result) -> str:
+    if result.kind == "boolean":
+        return f"{bool(result)}\n"
+    if result.kind == "graph":
+        return result.serialize("text/turtle").decode()
+    names = result.variables
+    rows = [[_plain(row.get(n)) for n in names] for row in result.rows()]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    return "\n".join(out) + f"\n({len(rows)} rows)\n"
+
+
+def _plain(term) -> str:
+    if term is None:
+        return ""
+    value = term.value
+    for prefix, namespace in iris.PREFIXES.items():
+        if value.startswith(namespace) and hasattr(term, "value") and type(term).__name__ == "NamedNode":
+            return f"{prefix}:{value[len(namespace):]}"
+    return value
+
+
+@main.command()
+@click.option("--data", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also check this file with the graph (it is not loaded into the service). Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--no-explain", is_flag=True, help="Do not cut an inconsistency down to the clashing statements.")
+def check(extra, as_json, no_explain):
+    """Prove the graph consistent (HermiT) and the data within the rules (SHACL); exit 1 if not."""
+    from .check import run_check
+    from .consistency import ReasonerUnavailable
+    try:
+        report = run_check(load_config(), list(extra), explain=not no_explain)
+    except ReasonerUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(report.as_json() if as_json else report.as_text(), nl=not as_json)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="trig", show_default=True,
+              help="trig and nquads keep the named graphs (ontology, data files, entailments).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+def export(fmt, output):
+    """Write the whole graph, entailments included, in one RDF format."""
+    store, _ = _build()
+    body = store.dump(EXPORT_FORMATS[fmt])
+    if output:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_bytes(body)
+        tmp.replace(output)
+        click.echo(f"wrote {len(body)} bytes to {output}", err=True)
+    else:
+        sys.stdout.buffer.write(body)
+
+
+@main.command("build-data")
+@click.option("--raw", type=click.Path(file_okay=False, path_type=Path),
+              default=PROJECT_ROOT.parent / "shared" / "data" / "raw", show_default=True,
+              help="Folder of the public raw data sets (../shared/data/raw).")
+def build_data(raw):
+    """Regenerate data/states.ttl from the raw public data sets (deterministic)."""
+    from .datasets import states
+    out = PROJECT_ROOT / "data" / "states.ttl"
+    states.write_states(raw, out)
+    click.echo(f"wrote {out}", err=True)
+
+
+if __name__ == "__main__":
+    main()

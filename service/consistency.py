@@ -1,0 +1,132 @@
+"""Consistency by HermiT (through owlready2, on Java): is there a model of ontology plus data?
+
+HermiT knows only the OWL 2 datatype map, which lacks xsd:date and xsd:gYear: it is handed a view
+of the graph in which dates are dateTimes and years are integers. Everything else goes as it is.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal
+from rdflib.namespace import XSD
+
+HERMIT_DATATYPES_FIX = {
+    XSD.date: lambda v: Literal(f"{v}T00:00:00", datatype=XSD.dateTime),
+    XSD.gYear: lambda v: Literal(int(str(v)[:4]) if re.fullmatch(r"-?\d{4}", str(v)) else str(v),
+                                 datatype=XSD.integer if re.fullmatch(r"-?\d{4}", str(v)) else XSD.string),
+    XSD.gYearMonth: lambda v: Literal(str(v)),
+}
+
+
+class ReasonerUnavailable(RuntimeError):
+    """Java or owlready2 missing: the check cannot be made, which is not the same as passing."""
+
+
+@dataclass
+class ConsistencyReport:
+    consistent: bool
+    unsatisfiable_classes: list[str] = field(default_factory=list)
+    explanation: list[tuple[str, str, str]] = field(default_factory=list)  # the triples that clash
+    seconds: float = 0.0
+    runs: int = 0
+
+
+def hermit_view(graph: Graph) -> bytes:
+    """N-Triples of the graph with the datatypes HermiT rejects rewritten."""
+    view = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype in HERMIT_DATATYPES_FIX:
+            o = HERMIT_DATATYPES_FIX[o.datatype](o)
+        view.add((s, p, o))
+    return view.serialize(format="nt", encoding="utf-8")
+
+
+def _run_hermit(ntriples: bytes) -> tuple[bool, list[str]]:
+    try:
+        import owlready2
+    except ImportError as missing:  # pragma: no cover - a dependency of the package
+        raise ReasonerUnavailable("owlready2 is not installed") from missing
+    java = shutil.which("java")
+    if java is None:
+        raise ReasonerUnavailable("Java is not on PATH; HermiT needs a Java runtime (e.g. apt-get install default-jre-headless)")
+    owlready2.JAVA_EXE = java
+    world = owlready2.World()
+    with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+        handle.write(ntriples)
+        handle.flush()
+        world.get_ontology("file://" + handle.name).load(format="ntriples")
+    try:
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError:
+        return False, []
+    except owlready2.OwlReadyJavaError as failure:
+        raise ReasonerUnavailable(f"HermiT failed to run: {str(failure).strip()[:2000]}") from failure
+    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != "http://www.w3.org/2002/07/owl#Nothing")
+    return True, unsatisfiable
+
+
+def check_consistency(ontology: Graph, data: Graph, explain: bool = True) -> ConsistencyReport:
+    """Run HermiT over ontology plus data; when they clash, cut the data down to a small clashing core."""
+    started = time.perf_counter()
+    consistent, unsatisfiable = _run_hermit(hermit_view(ontology + data))
+    report = ConsistencyReport(consistent, unsatisfiable, runs=1)
+    if not consistent and explain:
+        core, runs = _clashing_core(ontology, data)
+        report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
+        report.runs += runs
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _clashing_core(ontology: Graph, data: Graph) -> tuple[Graph, int]:
+    """A small set of data triples that, with the ontology, HermiT still finds inconsistent: delta
+    debugging (Zeller's ddmin) over the data's subjects, then over the chosen subjects' triples."""
+    runs = 0
+
+    def clashes(triples) -> bool:
+        nonlocal runs
+        runs += 1
+        subset = Graph()
+        for triple in triples:
+            subset.add(triple)
+        return not _run_hermit(hermit_view(ontology + subset))[0]
+
+    if clashes([]):
+        return Graph(), runs  # the ontology alone is inconsistent
+    groups: dict = {}
+    for triple in data:
+        groups.setdefault(triple[0], []).append(triple)
+    subjects = _ddmin(sorted(groups, key=str), lambda chosen: clashes(t for s in chosen for t in groups[s]))
+    triples = _ddmin(sorted((t for s in subjects for t in groups[s]), key=str), clashes)
+    core = Graph()
+    for triple in triples:
+        core.add(triple)
+    return core, runs
+
+
+def _ddmin(items: list, failing) -> list:
+    """A 1-minimal sublist of `items` for which `failing` still holds (it holds for all of them)."""
+    n = 2
+    while len(items) >= 2:
+        size = -(-len(items) // n)
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        reduced = False
+        for chunk in chunks:
+            if failing(chunk):
+                items, n, reduced = chunk, 2, True
+                break
+        if not reduced and len(chunks) > 2:
+            for index in range(len(chunks)):
+                rest = [x for j, c in enumerate(chunks) if j != index for x in c]
+                if failing(rest):
+                    items, n, reduced = rest, max(n - 1, 2), True
+                    break
+        if not reduced:
+            if n >= len(items):
+                break
+            n = min(len(items), n * 2)
+    return items

@@ -1,0 +1,1 @@
+"""Dataset generators: build the data/*.ttl files from the raw sources."""

@@ -1,0 +1,142 @@
+"""The store that answers queries, behind one small interface.
+
+Backends are chosen by name from a registry and imported lazily, as rdflib's plugins are, so that
+an external SPARQL store can stand where the embedded Oxigraph stands without a query changing.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Protocol
+
+import pyoxigraph as ox
+
+RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+}
+DATASET_FORMATS = {
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+
+
+class QueryResult:
+    """One query's answer: solutions, a boolean or triples, serialisable once."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        if isinstance(raw, ox.QuerySolutions):
+            self.kind = "bindings"
+        elif isinstance(raw, ox.QueryBoolean):
+            self.kind = "boolean"
+        else:
+            self.kind = "graph"
+
+    @property
+    def media_types(self) -> dict:
+        return GRAPH_FORMATS if self.kind == "graph" else RESULT_FORMATS
+
+    def serialize(self, media_type: str) -> bytes:
+        return self._raw.serialize(format=self.media_types[media_type])
+
+    @property
+    def variables(self) -> list[str]:
+        return [v.value for v in self._raw.variables] if self.kind == "bindings" else []
+
+    def rows(self) -> Iterator[dict]:
+        """Solutions as dicts of variable name to pyoxigraph term (unbound names left out)."""
+        names = self.variables
+        for solution in self._raw:
+            yield {n: solution[n] for n in names if solution[n] is not None}
+
+    def __bool__(self) -> bool:
+        if self.kind != "boolean":
+            raise TypeError("only an ASK result has a truth value")
+        return bool(self._raw)
+
+    def triples(self) -> Iterator[ox.Triple]:
+        return iter(self._raw)
+
+
+class Store(Protocol):
+    """What the service needs of a store."""
+
+    def query(self, sparql: str, *, default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> QueryResult: ...
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None: ...
+
+    def add_quads(self, quads: Iterable[ox.Quad]) -> None: ...
+
+    def graphs(self) -> list[str]: ...
+
+    def dump(self, media_type: str) -> bytes: ...
+
+    def __len__(self) -> int: ...
+
+
+@dataclass
+class OxigraphStore:
+    """Oxigraph embedded in the process: in memory, or on disk when given a directory."""
+
+    path: Path | None = None
+
+    def __post_init__(self):
+        self._store = ox.Store(str(self.path)) if self.path else ox.Store()
+
+    def query(self, sparql, *, default_graphs=None, named_graphs=None):
+        options = {"use_default_graph_as_union": default_graphs is None}
+        if default_graphs is not None:
+            options["default_graph"] = [_graph_node(g) for g in default_graphs]
+        if named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return QueryResult(self._store.query(sparql, **options))
+
+    def replace_graph(self, graph, triples):
+        node = ox.NamedNode(graph)
+        self._store.remove_graph(node) if self._store.contains_named_graph(node) else None
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in triples)
+
+    def add_quads(self, quads):
+        self._store.extend(quads)
+
+    def graphs(self):
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def dump(self, media_type):
+        fmt = DATASET_FORMATS.get(media_type) or GRAPH_FORMATS[media_type]
+        if fmt in DATASET_FORMATS.values():
+            return self._store.dump(format=fmt)
+        quads = self._store.quads_for_pattern(None, None, None, None)
+        triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+        return ox.serialize(triples, format=fmt)
+
+    def __len__(self):
+        return len(self._store)
+
+
+def _graph_node(graph: str):
+    return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
+
+
+BACKENDS = {"oxigraph": "service.store:OxigraphStore"}
+
+
+def open_store(backend: str = "oxigraph", **options) -> Store:
+    """The store registered under `backend`, imported only when asked for."""
+    try:
+        target = BACKENDS[backend]
+    except KeyError:
+        raise ValueError(f"unknown store backend {backend!r}; known: {', '.join(sorted(BACKENDS))}") from None
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)(**options)
