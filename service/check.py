@@ -130,7 +130,9 @@ def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) 
     ontology_graphs = [s.graph for s in sources if s.graph.startswith(iris.GRAPH + "ontology/")]
     data_graphs = [s.graph for s in sources if s.graph not in ontology_graphs]
     ontology, data = to_rdflib(store, ontology_graphs), to_rdflib(store, data_graphs)
-    report.consistency = check_consistency(ontology, data, explain=explain)
+    extra_graphs = [s.graph for s in sources if s.graph.startswith(iris.data_graph("extra/"))]
+    suspects = set(to_rdflib(store, extra_graphs).subjects()) if extra_graphs else None
+    report.consistency = check_consistency(ontology, data, explain=explain, suspects=suspects)
 
     entailment.materialise(store)
     report.violations = validate(to_rdflib(store, store.graphs()), shapes)

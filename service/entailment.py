@@ -168,12 +168,13 @@ def compile_rules(tbox: Graph) -> RuleSet:
                     "?y ?p ?x .", "?x ?p ?y .")
     rules.add_table("prp-trp", "?p", [(p,) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)],
                     "?x ?p ?z .", "?x ?p ?y . ?y ?p ?z .")
-    chains = []
     for prop, chain in tbox.subject_objects(OWL.propertyChainAxiom):
-        steps = list(Collection(tbox, chain))
-        if len(steps) == 2 and all(named(s) for s in steps):
-            chains.append((steps[0], steps[1], prop))
-    rules.add_table("prp-spo2", "?p1 ?p2 ?p", chains, "?x ?p ?z .", "?x ?p1 ?y . ?y ?p2 ?z .")
+        steps = []
+        for step in Collection(tbox, chain):
+            inverse_of = tbox.value(step, OWL.inverseOf) if not named(step) else None
+            steps.append(step.n3() if named(step) else f"^{inverse_of.n3()}" if named(inverse_of) else None)
+        if named(prop) and steps and None not in steps:
+            rules.add(f"prp-spo2 {prop}", f"?x {prop.n3()} ?z .", f"?x {'/'.join(steps)} ?z .")
 
     compiler = _Compiler(tbox)
     for cls, expr in sorted(definitions):

@@ -1,0 +1,82 @@
+"""`alliance-kg check`: the shipped graph passes; every deliberately broken fixture is caught and explained."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service import cli
+from service.check import run_check
+from service.config import load_config
+
+from .conftest import FIXTURES
+
+BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
+
+
+def expectations(fixture: Path) -> dict[str, set[str]]:
+    """The `# expect-clash:` and `# expect-shape:` header lines of a fixture."""
+    found: dict[str, set[str]] = {"clash": set(), "shape": set()}
+    for kind, iri in re.findall(r"^# expect-(clash|shape): (\S+)$", fixture.read_text(), re.MULTILINE):
+        found[kind].add(iri)
+    return found
+
+
+@pytest.fixture(scope="module")
+def shipped_report():
+    return run_check(load_config())
+
+
+def test_the_shipped_graph_passes(shipped_report):
+    assert shipped_report.load_error is None
+    assert shipped_report.consistency.consistent
+    assert shipped_report.consistency.unsatisfiable_classes == []
+    assert shipped_report.errors == []
+    assert shipped_report.ok
+    assert shipped_report.as_text().rstrip().endswith("PASS")
+
+
+def test_the_cli_exits_0_on_the_shipped_graph_and_prints_json(tmp_path):
+    result = CliRunner().invoke(cli.main, ["check", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["ok"] is True and report["consistency"]["consistent"] is True
+
+
+@pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
+def test_each_broken_fixture_is_caught_and_explained(fixture):
+    expected = expectations(fixture)
+    assert expected["clash"] or expected["shape"], "a fixture says what it must produce"
+    report = run_check(load_config(), [fixture])
+    assert not report.ok
+    if expected["clash"]:
+        assert not report.consistency.consistent
+        clashing_subjects = {s for s, _, _ in report.consistency.explanation}
+        assert expected["clash"] <= clashing_subjects
+        assert 1 <= len(report.consistency.explanation) <= 6, "small enough to read"
+    else:
+        assert report.consistency.consistent, "dates are the shapes' business, not the reasoner's"
+    if expected["shape"]:
+        assert expected["shape"] <= {v.focus for v in report.errors}
+        text = report.as_text()
+        assert all(iri in text for iri in expected["shape"])
+        assert str(fixture) in text, "the report names the file that states the faulty node"
+
+
+def test_the_cli_exits_1_with_the_clashing_statements():
+    fixture = FIXTURES / "broken" / "scope-condition-for-russia-china.ttl"
+    result = CliRunner().invoke(cli.main, ["check", "--data", str(fixture)])
+    assert result.exit_code == 1
+    assert "FAIL  consistency" in result.output
+    assert "ontology#PartnershipWithoutScopeCondition" in result.output
+    assert "ontology#hasScopeCondition" in result.output
+    assert result.output.rstrip().endswith("FAIL")
+
+
+def test_check_data_does_not_change_the_served_graph(store):
+    before = len(store)
+    run_check(load_config(), [FIXTURES / "broken" / "treaty-and-verbal-commitment.ttl"], explain=False)
+    assert len(store) == before
