@@ -120,20 +120,32 @@ def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) 
     except Exception as error:  # rdflib's own parse error for the shapes file
         report.load_error = loader.LoadError(config["ONTOLOGY_DIR"] / SHAPES_FILE, str(error))
         return report
-    file_of = {s.graph: str(s.path) for s in sources}
+    extra_graphs = [s.graph for s in sources if s.graph.startswith(iris.data_graph("extra/"))]
+    return check_store(store, shapes, {s.graph: str(s.path) for s in sources}, extra_graphs, explain, report)
+
+
+def check_store(store: Store, shapes: Graph, file_of: dict[str, str] | None = None,
+                suspect_graphs: list[str] = (), explain: bool = True,
+                report: CheckReport | None = None) -> CheckReport:
+    """HermiT and SHACL over what a store holds (its entailments are recomputed first).
+    `file_of` maps named graphs to the files they came from, so the report can say where;
+    statements in `suspect_graphs` are suspected first when explaining a clash."""
+    report = report or CheckReport()
+    file_of = file_of or {}
     for row in store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows():
         if row["g"].value in file_of:
             subject = row["s"].value
             files = report.graph_files.get(subject)
-            report.graph_files[subject] = file_of[row["g"].value] if not files else f"{files}, {file_of[row['g'].value]}"
+            where = file_of[row["g"].value]
+            report.graph_files[subject] = where if not files else f"{files}, {where}"
 
-    ontology_graphs = [s.graph for s in sources if s.graph.startswith(iris.GRAPH + "ontology/")]
-    data_graphs = [s.graph for s in sources if s.graph not in ontology_graphs]
+    graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH]
+    ontology_graphs = [g for g in graphs if g.startswith(iris.GRAPH + "ontology/")]
+    data_graphs = [g for g in graphs if g not in ontology_graphs] + [""]  # "" is the default graph
     ontology, data = to_rdflib(store, ontology_graphs), to_rdflib(store, data_graphs)
-    extra_graphs = [s.graph for s in sources if s.graph.startswith(iris.data_graph("extra/"))]
-    suspects = set(to_rdflib(store, extra_graphs).subjects()) if extra_graphs else None
+    suspects = set(to_rdflib(store, list(suspect_graphs)).subjects()) if suspect_graphs else None
     report.consistency = check_consistency(ontology, data, explain=explain, suspects=suspects)
 
     entailment.materialise(store)
-    report.violations = validate(to_rdflib(store, store.graphs()), shapes)
+    report.violations = validate(to_rdflib(store, store.graphs() + [""]), shapes)
     return report

@@ -74,6 +74,8 @@ class Store(Protocol):
     def query(self, sparql: str, *, default_graphs: list[str] | None = None,
               named_graphs: list[str] | None = None) -> QueryResult: ...
 
+    def update(self, sparql: str) -> None: ...
+
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None: ...
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None: ...
@@ -101,6 +103,9 @@ class OxigraphStore:
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return QueryResult(self._store.query(sparql, **options))
+
+    def update(self, sparql):
+        self._store.update(sparql)
 
     def replace_graph(self, graph, triples):
         node = ox.NamedNode(graph)
