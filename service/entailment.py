@@ -41,8 +41,8 @@ NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "int",
 @dataclass
 class EntailmentReport:
     triples: int
-    rounds: int
     seconds: float
+    member_counts: list  # (partnership, akg:memberCount, n) as counted, whatever else is derived
 
 
 def ontology_graph(store: Store) -> Graph:
@@ -272,6 +272,7 @@ class Reasoner:
         self.numbers: dict = {}
         self.class_actions: dict = {}
         self.property_actions: dict = {}
+        self.counted: list = []
 
     def intern(self, term) -> int:
         number = self.ids.get(term)
@@ -453,14 +454,14 @@ class Reasoner:
         """akg:memberCount, the project's one rule beyond OWL: the members at the latest date the
         graph records. Those whose membership has not ended (or, for a partnership that has ended,
         had not ended before it); for a partnership known only by `hasMember`, those members. A
-        partnership whose member list is partial (`akg:membersComplete false`) gets no count."""
+        partnership whose member list is partial (`akg:membersComplete false`) gets no count. A count
+        asserted, or implied by an asserted size class, is left for the consistency check to judge."""
         ids = {name: self.intern(ox.NamedNode(AKG + name)) for name in (
             "SecurityPartnership", "hasMembership", "member", "hasMember", "endDate", "membersComplete",
             "memberCount")}
         partial = self.ids.get(ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean))))
         for p in list(self._subjects(ids["SecurityPartnership"], self.type)):
-            if self._values(p, ids["memberCount"]) or (partial is not None
-                                                       and partial in self._values(p, ids["membersComplete"])):
+            if partial is not None and partial in self._values(p, ids["membersComplete"]):
                 continue
             memberships = self._values(p, ids["hasMembership"])
             if memberships:
@@ -474,6 +475,7 @@ class Reasoner:
                 members = set(self._values(p, ids["hasMember"]))
             if members:
                 count = self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
+                self.counted.append((self.terms[p], self.terms[ids["memberCount"]], self.terms[count]))
                 self._derive(p, ids["memberCount"], count)
 
     def derived_triples(self) -> list[tuple]:
@@ -500,7 +502,7 @@ def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentRep
     new = reasoner.derived_triples() + [t for t in schema if t not in asserted_schema]
     graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)
     store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in new)
-    return EntailmentReport(len(new), 1, time.perf_counter() - started)
+    return EntailmentReport(len(new), time.perf_counter() - started, reasoner.counted)
 
 
 def _statements(store: Store, predicates: list):
