@@ -239,6 +239,32 @@ class _stages:
         return self.bar.__exit__(*exc) if hasattr(self, "bar") else None
 
 
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default docs/ontology/index.html).")
+def docs(output):
+    """Generate the ontology documentation (pyLODE) with examples from the data.
+
+    \b
+    Examples:
+      alliance-kg docs                         # docs/ontology/index.html, served at /docs/ontology/
+      alliance-kg docs -o /tmp/ontology.html
+    """
+    import logging
+
+    from . import ontology_docs
+    logging.getLogger().setLevel(logging.WARNING)  # pyLODE logs each step at INFO on the root logger
+    with _stages(["load and reason", "render"]) as stage:
+        store, _ = _build()
+        next(stage)
+        try:
+            written = ontology_docs.build(load_config()["ONTOLOGY_DIR"], output or ontology_docs.DEFAULT_OUTPUT, store)
+        except ontology_docs.DocsError as error:
+            raise click.ClickException(str(error)) from None
+        next(stage)
+    click.echo(f"wrote {written}", err=True)
+
+
 @main.command("build-data")
 @click.option("--raw", type=click.Path(file_okay=False, path_type=Path),
               default=PROJECT_ROOT.parent / "shared" / "data" / "raw", show_default=True,

@@ -17,6 +17,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 YASGUI_DIR = STATIC_DIR / "node_modules" / "@zazuko" / "yasgui" / "build"
 YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
 INSTALL_COMMAND = "npm ci --prefix service/static"
+ONTOLOGY_DOCS = Path(__file__).resolve().parent.parent / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
 bp = Blueprint("ui", __name__, static_folder="static", static_url_path="/ui/static",
@@ -75,3 +76,12 @@ def vendor(name: str):
     if not yasgui_installed():
         return Response(f"YASGUI is not installed: run `{INSTALL_COMMAND}`.\n", status=503, mimetype="text/plain")
     return send_from_directory(YASGUI_DIR, name, mimetype=YASGUI_FILES[name], max_age=3600)
+
+
+@bp.route("/docs/ontology/")
+def ontology_html():
+    """The pyLODE documentation of the ontology (`alliance-kg docs` writes it); /ontology sends HTML here."""
+    if not ONTOLOGY_DOCS.is_file():
+        return Response(f"The ontology documentation has not been generated: run `alliance-kg docs` "
+                        f"(writes {ONTOLOGY_DOCS}).\n", status=503, mimetype="text/plain")
+    return send_from_directory(ONTOLOGY_DOCS.parent, ONTOLOGY_DOCS.name, mimetype="text/html")
