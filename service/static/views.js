@@ -13,6 +13,7 @@
     "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
   const EDGE_PAIRS = [["state", "partner"], ["stateA", "stateB"], ["from", "to"], ["origin", "recipient"],
     ["source", "target"]];
+  const DIRECTED = new Set(["from", "origin", "source"]);  // these pairs point from the first to the second
   const GROUPS = ["partnership", "alliance", "group"];
   const MEMBERS = ["state", "member"];
   const STARTS = ["start", "startDate", "memberSince", "since", "accessionDate", "signedOn", "date"];
@@ -129,9 +130,10 @@
       if (!nodes.has(id)) nodes.set(id, { id: id, label: labelOf(row, name), degree: 0 });
       return nodes.get(id);
     };
+    const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
     const link = (a, b, via, kindValue, undated) => {
       if (a.id === b.id) return;
-      const key = a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
+      const key = directed || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
       if (!edges.has(key)) { edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true }); a.degree++; b.degree++; }
       const edge = edges.get(key);
       if (via) edge.via.add(via);
@@ -159,7 +161,7 @@
         }
       }
     }
-    return { nodes: [...nodes.values()], edges: [...edges.values()] };
+    return { nodes: [...nodes.values()], edges: [...edges.values()], directed: directed };
   }
 
   // ForceAtlas2-like layout (repulsion grows with degree, linear attraction, gravity), started from a
@@ -248,7 +250,7 @@
       const picture = html("div", { class: "akg-picture" }, root);
       const render = () => {
         picture.replaceChildren();
-        const { nodes, edges } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
+        const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
         ui.status.textContent = `${nodes.length} nodes, ${edges.length} links` +
           (shape.group ? ` (states sharing a ${shape.group})` : "");
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 900);
@@ -258,10 +260,17 @@
         const colours = colourFor(kinds);
         const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
         title(svg, "Network: " + ui.status.textContent);
+        const defs = el("defs", {}, svg);
+        for (const [kind, colour] of colours) {
+          const marker = el("marker", { id: "akg-arrow-" + kinds.indexOf(kind), viewBox: "0 0 10 10", refX: 18, refY: 5,
+            markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+          el("path", { d: "M0,0L10,5L0,10z", fill: colour }, marker);
+        }
         const edgeLayer = el("g", { class: "akg-edges" }, svg);
         for (const e of edges) {
           const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colours.get(e.kind || "link"),
             "stroke-width": Math.min(1 + e.via.size, 5), "stroke-opacity": 0.55, class: "akg-edge" }, edgeLayer);
+          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || "link")})`);
           if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
           title(line, `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
         }
@@ -272,7 +281,8 @@
           el("text", { x: d.x + 7, y: d.y + 4 }, anchor).textContent = d.label;
           title(anchor, `${d.label}: ${d.degree} partner${d.degree === 1 ? "" : "s"}`);
         }
-        legend(picture, colours, edges.some((e) => e.undated) ? "dashed: undated membership" : "");
+        legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
+          (edges.some((e) => e.undated) ? "dashed: undated" : ""));
       };
       ui.form.addEventListener("change", render);
       render();
