@@ -251,3 +251,37 @@ def test_missing_ontology_docs_say_how_to_make_them(client, monkeypatch, tmp_pat
     monkeypatch.setattr(ui, "ONTOLOGY_DOCS", tmp_path / "index.html")
     response = client.get("/docs/ontology/")
     assert response.status_code == 503 and "alliance-kg docs" in response.get_data(as_text=True)
+
+
+# ---- the analysts' guide ------------------------------------------------------------------------------
+
+GUIDE = PROJECT_ROOT / "docs" / "guide.md"
+
+
+def test_guide_names_only_queries_that_exist():
+    import re
+    named = set(re.findall(r"`([a-z0-9-]+\.rq)`", GUIDE.read_text(encoding="utf-8")))
+    assert len(named) > 20
+    assert named <= {p.name for p in QUERIES.glob("*.rq")}
+
+
+def test_guide_covers_every_guiding_question(store):
+    guide = GUIDE.read_text(encoding="utf-8")
+    questions = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?label WHERE { ?q a akg:GuidingQuestion ; rdfs:label ?label }""")
+    assert len(questions) == 6
+    for question in questions:
+        assert f"| {question['label']} |" in guide, question["label"]
+
+
+def test_guide_documents_every_column_the_views_read():
+    import re
+    guide = GUIDE.read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "service" / "static" / "views.js").read_text(encoding="utf-8")
+    lists = re.findall(r"const (?:EDGE_PAIRS|GROUPS|MEMBERS|STARTS|ENDS) = (\[.*?\]);", script, re.DOTALL)
+    assert len(lists) == 5
+    columns = set(re.findall(r'"(\w+)"', " ".join(lists)))
+    assert {"state", "partner", "start", "end", "partnership"} <= columns
+    for column in columns:
+        assert f"`?{column}`" in guide, column
