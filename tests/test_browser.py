@@ -86,6 +86,10 @@ def test_run_an_example_and_see_its_rows(page, store):
     expect(table).to_contain_text("2024-03-07")
     expect(table).to_contain_text("North Atlantic Treaty Organization (NATO)")
     page.screenshot(path=SCREENSHOTS / "ui-table.png", full_page=True)
+    # the table's IRIs lead to this server's entity pages, not to the published w3id.org address
+    sweden = table.get_by_role("link", name="state:SWE")
+    sweden.hover()
+    assert sweden.get_attribute("href") == "/id/state/SWE"
 
 
 def test_network_view_links_states_sharing_partnerships(page, store):

@@ -20,6 +20,17 @@
   });
   window.workbench = { yasgui: yasgui, settings: settings };
 
+  // The table links /id/ IRIs to their published address (w3id.org); point them at this server's
+  // entity pages instead, as the views do, when a person is about to follow one.
+  const localise = (event) => {
+    const anchor = event.target.closest && event.target.closest("a[href]");
+    if (anchor && anchor.href.startsWith(settings.idBase)) {
+      anchor.href = "/id/" + anchor.href.slice(settings.idBase.length);
+      anchor.removeAttribute("target");
+    }
+  };
+  for (const type of ["mouseover", "focusin", "click"]) document.getElementById("yasgui").addEventListener(type, localise, true);
+
   const list = document.getElementById("example-list");
   const info = document.getElementById("example-info");
   const filter = document.getElementById("example-filter");
