@@ -24,8 +24,9 @@
   // entity pages instead, as the views do, when a person is about to follow one.
   const localise = (event) => {
     const anchor = event.target.closest && event.target.closest("a[href]");
-    if (anchor && anchor.href.startsWith(settings.idBase)) {
-      anchor.href = "/id/" + anchor.href.slice(settings.idBase.length);
+    const href = anchor ? anchor.getAttribute("href") : "";  // SVG links have no string .href
+    if (href.startsWith(settings.idBase)) {
+      anchor.setAttribute("href", "/id/" + href.slice(settings.idBase.length));
       anchor.removeAttribute("target");
     }
   };
