@@ -20,8 +20,10 @@ INSTALL_COMMAND = "npm ci --prefix service/static"
 ONTOLOGY_DOCS = Path(__file__).resolve().parent.parent / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
-bp = Blueprint("ui", __name__, static_folder="static", static_url_path="/ui/static",
-               template_folder="templates")
+OWN_FILES = {"workbench.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
+             "world.json": "application/json"}
+
+bp = Blueprint("ui", __name__, template_folder="templates")
 
 
 def yasgui_installed() -> bool:
@@ -66,6 +68,14 @@ def index():
 @bp.route("/ui/examples.json")
 def examples_json():
     return jsonify(examples(current_app.config["QUERIES_DIR"]))
+
+
+@bp.route("/ui/static/<name>")
+def own_file(name: str):
+    """The project's own scripts, styles and map (not node_modules, which only /ui/vendor/ reaches)."""
+    if name not in OWN_FILES:
+        return Response(f"No file {name} here.\n", status=404, mimetype="text/plain")
+    return send_from_directory(STATIC_DIR, name, mimetype=OWN_FILES[name], max_age=300)
 
 
 @bp.route("/ui/vendor/<name>")

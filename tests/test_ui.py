@@ -67,9 +67,11 @@ def test_yasgui_is_pinned_and_not_committed():
     assert "node_modules/" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
 
 
-def test_own_scripts_are_served(client):
+def test_own_scripts_are_served_and_nothing_else(client):
     for name in ("workbench.js", "views.js", "workbench.css", "world.json"):
         assert client.get(f"/ui/static/{name}").status_code == 200, name
+    for path in ("package.json", "package-lock.json", "node_modules/@zazuko/yasgui/package.json", "../ui.py"):
+        assert client.get(f"/ui/static/{path}").status_code == 404, path
 
 
 # ---- examples -----------------------------------------------------------------------------------------
