@@ -87,7 +87,7 @@ class CheckReport:
             path = f" {_short(v.path)}" if v.path else ""
             value = f" = {v.value}" if v.value else ""
             lines.append(f"      {v.severity}: <{v.focus}>{path}{value}{where}: {v.message} "
-                         f"(rule {_short(v.shape)}, {v.constraint})")
+                         f"(rule {_short(v.shape)}, {v.constraint}; fix: {v.fix})")
         lines.append("PASS" if self.ok else "FAIL")
         return "\n".join(lines) + "\n"
 

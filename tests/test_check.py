@@ -84,3 +84,10 @@ def test_check_data_does_not_change_the_served_graph(store):
     before = len(store)
     run_check(load_config(), [FIXTURES / "broken" / "treaty-and-verbal-commitment.ttl"], explain=False)
     assert len(store) == before
+
+
+def test_the_check_endpoint_serves_the_current_report(client):
+    body = client.get("/check", headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True and body["consistency"]["consistent"] is True and body["shapes"] == []
+    text = client.get("/check", headers={"Accept": "text/plain"}).get_data(as_text=True)
+    assert text.rstrip().endswith("PASS") and "HermiT" in text
