@@ -21,9 +21,11 @@ def init_app(app: Flask) -> None:
         origins = [origin.strip() for origin in origins.split(",") if origin.strip()]
     if not origins:
         return
+    if origins == ["*"]:
+        origins = "*"  # flask-cors answers a list by echoing the origin; "*" itself is the plainer answer
     app.after_request(_withhold_from_writes)  # registered before flask-cors's hook, so it runs after it
     CORS(app, origins=origins, methods=READ_METHODS, allow_headers=["Accept", "Content-Type"],
-         supports_credentials=False, max_age=3600)
+         supports_credentials=False, send_wildcard=True, max_age=3600)
 
 
 def is_write(req) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, ProcessCollector, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client.exposition import choose_encoder
 
 bp = Blueprint("metrics", __name__)
 
@@ -57,4 +58,6 @@ def _record(response: Response) -> Response:
 
 @bp.route("/metrics")
 def metrics() -> Response:
-    return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+    # The scraper's Accept picks the text format (0.0.4) or OpenMetrics, as prometheus-client's own server does.
+    encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return Response(encode(REGISTRY), content_type=content_type)
