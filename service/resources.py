@@ -55,11 +55,13 @@ def choose_format() -> str | Response:
         if media in OFFERED:
             return media
         return text_error(406, f"Unknown format {name!r}: use one of {', '.join(sorted(FORMAT_NAMES))}.")
-    best = request.accept_mimetypes.best_match(OFFERED + ["application/json", "text/plain"]) \
-        if request.accept_mimetypes else HTML
+    if not request.accept_mimetypes:
+        return HTML
+    # a client asking for JSON, XML or plain text of a resource gets the RDF flavour of it, as at /sparql
+    best = request.accept_mimetypes.best_match(OFFERED + list(negotiation.GRAPH_EQUIVALENTS))
     if best is None:
         return text_error(406, f"None of the requested media types can be produced; offered: {', '.join(OFFERED)}.")
-    return {"application/json": "application/ld+json", "text/plain": "application/n-triples"}.get(best, best)
+    return negotiation.GRAPH_EQUIVALENTS.get(best, best)
 
 
 def rdf_response(triples: list[ox.Triple], media: str) -> Response:

@@ -72,6 +72,8 @@ def test_browsers_get_html_and_bare_clients_get_html_too(client):
     assert client.get("/id/state/RUS", headers={"Accept": browser}).mimetype == "text/html"
     assert client.get("/id/state/RUS").mimetype == "text/html"
     assert client.get("/id/state/RUS", headers={"Accept": "application/json"}).mimetype == "application/ld+json"
+    assert client.get("/id/state/RUS", headers={"Accept": "text/plain"}).mimetype == "application/n-triples"
+    assert client.get("/id/state/RUS", headers={"Accept": "application/xml"}).mimetype == "application/rdf+xml"
 
 
 def test_the_rdf_description_matches_the_store(client, store):
