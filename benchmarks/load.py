@@ -2,7 +2,7 @@
 
 Starts `alliance-kg serve` (waitress) on a free loopback port in a subprocess, waits for /health, then for
 each client count runs that many client threads for --seconds each, and prints throughput, p50/p99
-latency, errors and the server's resident memory before and after. Loopback only; bounded in time.
+latency, errors and the server's resident memory (with its worker processes) before and after. Loopback only; bounded in time.
 
     .venv/bin/python benchmarks/load.py                      # 1, 4 and 16 clients, 20 s each
     .venv/bin/python benchmarks/load.py --clients 16 --seconds 5 --json
@@ -51,11 +51,28 @@ def free_port() -> int:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process (Linux /proc), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    """Resident memory of a process and its descendants (query workers, where the service forks them), in MB."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent == frontier[-1]]
+        frontier.pop()
+        tree.update(children)
+        frontier.extend(children)
+    total_kb = 0
+    for member in tree:
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total_kb / 1024
 
 
 def start_server(port: int, threads: int) -> subprocess.Popen:
