@@ -93,9 +93,12 @@ def test_a_preflight_allows_posted_queries_but_not_writes(client):
     dict(method="POST", data="INSERT DATA { <urn:a> <urn:b> <urn:c> }", content_type="application/sparql-update"),
     dict(method="PUT", data="<urn:a> <urn:b> <urn:c> .", content_type="text/turtle"),
     dict(method="DELETE"),
-], ids=["update-form", "update-direct", "put", "delete"])
+    dict(method="POST", path="/rdf-graphs", data="<urn:a> <urn:b> <urn:c> .", content_type="text/turtle"),
+], ids=["update-form", "update-direct", "put", "delete", "graph-store-post"])
 def test_write_responses_carry_no_cors_headers(client, request_args):
-    response = client.open("/sparql", headers={"Origin": ORIGIN}, **request_args)
+    """A POST anywhere but /sparql is a Graph Store Protocol write (POST merges into a graph)."""
+    request_args = {"path": "/sparql"} | request_args
+    response = client.open(headers={"Origin": ORIGIN}, **request_args)
     assert response.status_code >= 400  # writes are off without a key
     assert not [h for h in response.headers.keys() if h.lower().startswith("access-control-")]
 
