@@ -139,6 +139,16 @@ def test_reasoner_conclusions_are_marked_as_such(client):
     assert "concluded by the reasoner" in text(types)
 
 
+def test_entailed_statements_are_marked_and_asserted_ones_are_not(client, store):
+    statements = section(client.get("/id/partnership/nato").data, "statements")
+    rows_by_property = {text(th): td for th, td in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", statements, re.DOTALL)}
+    entailed_only = rows(store, f"""SELECT ?m WHERE {{ GRAPH <{iris.ENTAILMENTS_GRAPH}> {{ <{NATO}> <{AKG.hasMember}> ?m }}
+        FILTER NOT EXISTS {{ GRAPH ?g {{ <{NATO}> <{AKG.hasMember}> ?m }} FILTER(?g != <{iris.ENTAILMENTS_GRAPH}>) }} }}""")
+    has_member = rows_by_property["has member"]  # NATO's members are entailed from its memberships
+    assert has_member.count("(concluded by the reasoner)") == len(entailed_only) == has_member.count("<a ") > 30
+    assert "(concluded by the reasoner)" not in rows_by_property["established by"]
+
+
 def test_state_page_shows_partnerships_diffusion_and_a_network(client):
     page = client.get("/id/state/RUS", headers={"Accept": "text/html"}).data
     partnerships = text(section(page, "partnerships"))
