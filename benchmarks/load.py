@@ -19,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -75,14 +76,17 @@ def rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
-def start_server(port: int, threads: int) -> subprocess.Popen:
+def start_server(port: int, threads: int, log) -> subprocess.Popen:
+    """The server in a subprocess, its log going to a file: a pipe nobody reads would fill up with
+    waitress's queue-depth warnings and stall every worker thread on the logging lock."""
     command = [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--threads", str(threads)]
-    server = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.returncode}: {server.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"the server exited with {server.returncode}: {log.read().decode()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
                 if answer.status == 200:
@@ -158,13 +162,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no .rq files in {args.queries}")
 
     port = free_port()
-    server = start_server(port, args.threads)
-    try:
-        endpoint = f"http://127.0.0.1:{port}/sparql"
-        phases = [run_phase(endpoint, server.pid, queries, clients, args.seconds) for clients in args.clients]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with tempfile.TemporaryFile() as log:
+        server = start_server(port, args.threads, log)
+        try:
+            endpoint = f"http://127.0.0.1:{port}/sparql"
+            phases = [run_phase(endpoint, server.pid, queries, clients, args.seconds) for clients in args.clients]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
     if args.json:
         print(json.dumps([asdict(p) for p in phases]))
