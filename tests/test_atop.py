@@ -273,3 +273,11 @@ def test_portfolio_of_russia(store, members_csv):
     assert {int(r["atopId"]) for r in found} == {int(r["atopid"]) for r in members_csv if r["member"] == "365"}
     franco_russian = next(r for r in found if r["atopId"] == "1385")
     assert franco_russian["isAlliance"] == "true" and "defence obligation" in franco_russian["obligations"]
+
+
+# ------------------------------------------------------------------ quality checks on the whole graph
+
+@pytest.mark.parametrize("path", sorted(QUERIES.glob("qc-*.rq")), ids=lambda p: p.stem)
+def test_quality_checks_hold_with_the_atop_import(store, path):
+    """tests/test_queries.py runs these over the paper's curated graph; here over everything."""
+    assert rows(store, path.read_text()) == []
