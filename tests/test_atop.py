@@ -281,3 +281,31 @@ def test_portfolio_of_russia(store, members_csv):
 def test_quality_checks_hold_with_the_atop_import(store, path):
     """tests/test_queries.py runs these over the paper's curated graph; here over everything."""
     assert rows(store, path.read_text()) == []
+
+
+# ------------------------------------------------------------------ after 2018
+
+def test_after_2018_csto_change_is_sourced_and_keeps_the_membership(store):
+    found = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?obs ?date ?src ?url WHERE {
+          ?obs akg:concernsPartnership <https://w3id.org/alliance-kg/id/partnership/atop-4220> ;
+               akg:concernsActor <https://w3id.org/alliance-kg/id/state/ARM> ;
+               akg:startDate ?date ; prov:wasDerivedFrom ?src .
+          ?src akg:url ?url }""")
+    assert {r["date"] for r in found} == {"2024-02-22"}
+    assert len({r["src"] for r in found}) == 2
+    # a "freeze" is no withdrawal: Armenia's ATOP membership of the Collective Security Treaty stays open
+    open_spells = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?m WHERE { <https://w3id.org/alliance-kg/id/partnership/atop-4220> akg:hasMembership ?m .
+          ?m akg:member <https://w3id.org/alliance-kg/id/state/ARM> FILTER NOT EXISTS { ?m akg:endDate ?e } }""")
+    assert len(open_spells) == 1
+
+
+def test_after_2018_facts_are_not_doubled(store):
+    """The issue's other post-2018 facts live in data/paper; data/curated adds no second record."""
+    text = (PROJECT_ROOT / "data" / "curated" / "after-2018.ttl").read_text()
+    for key in ("part:russia-dprk", "part:aukus", "mem:nato-FIN", "mem:nato-SWE", "mem:sco-IRN", "mem:sco-BLR",
+                "russia-iran-treaty-2025"):
+        assert key.split(":")[-1] not in [line.split()[0].split(":")[-1] for line in text.splitlines()
+                                          if line and not line[0].isspace() and not line.startswith(("#", "@"))]
