@@ -165,6 +165,27 @@ def test_missing_days_are_flagged(graph, members_csv):
     assert len(flagged) == expected > 0
 
 
+def test_write_reports_progress_and_writes_the_committed_bytes(tmp_path):
+    messages = []
+    atop.write_atop(RAW, tmp_path, progress=messages.append)
+    assert messages[0] == "read 789 alliances, 849 phases, 2510 member rows"
+    assert any(m.startswith("mapped 600/789") for m in messages)
+    for name in atop.OUTPUT_FILES:
+        assert (tmp_path / name).read_bytes() == (COMMITTED / name).read_bytes()
+
+
+def test_build_data_command_builds_states_and_atop(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from service import cli
+    monkeypatch.setattr(cli, "PROJECT_ROOT", tmp_path)
+    result = CliRunner().invoke(cli.main, ["build-data", "--raw", str(RAW)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "states.ttl").read_bytes() == (PROJECT_ROOT / "data" / "states.ttl").read_bytes()
+    assert (tmp_path / "data" / "atop" / "alliances.ttl").read_bytes() == (COMMITTED / "alliances.ttl").read_bytes()
+    assert "mapped 200/789 alliances" in result.output and "done" in result.output
+
+
 def test_missing_raw_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"states2016\.csv|atop5_1a\.csv"):
         atop.build_atop(tmp_path)
