@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from . import describe, iris, negotiation, pages, ui
+from . import describe, iris, negotiation, pages
 from .store import GRAPH_FORMATS
 
 bp = Blueprint("resources", __name__)
@@ -122,8 +122,6 @@ def ontology_document(modules: list[str], title_module: str | None):
         return not_described(public_base() + "ontology")
     if media != HTML:
         return rdf_response(describe.graph_triples(store, modules), media)
-    if title_module is None and ui.ONTOLOGY_DOCS.is_file():
-        return ui.ontology_html()  # the pyLODE documentation, every term with definition and examples
     iri = public_base() + "ontology" + (f"/{title_module}" if title_module else "")
     return html_response("ontology.html", **pages.ontology_page(store, modules, iri))
 
