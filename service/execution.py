@@ -83,7 +83,7 @@ def answer(store, request: QueryRequest) -> Answer:
                              named_graphs=request.named_graphs, base_iri=request.base_iri)
     except SyntaxError as syntax:
         return _error(400, f"Malformed query: {syntax}")
-    except ValueError as failure:
+    except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
         return _error(400, f"Query could not be evaluated: {failure}")
     graph = result.kind == "graph"
     offered = list(GRAPH_FORMATS if graph else RESULT_FORMATS)
@@ -101,7 +101,7 @@ def answer(store, request: QueryRequest) -> Answer:
         unit = "triples" if graph else "rows"
         return _error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
                            f"add LIMIT (and OFFSET to page through it) or narrow the query.")
-    except ValueError as failure:
+    except (ValueError, RuntimeError, TypeError) as failure:
         return _error(400, f"Query could not be evaluated: {failure}")
     return Answer(200, media_type, body)
 
