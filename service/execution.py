@@ -173,11 +173,16 @@ class ProcessExecutor:
         # spawn, not fork: the server process holds threads and an open RocksDB store
         self._pool = pebble.ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
         self.timeouts = 0
+        # start the workers now, without waiting: the server listens at once, and a query that comes
+        # before a worker is up waits for it (within its time limit)
+        self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
+
+    def wait_ready(self, timeout: float = 60) -> float:
+        """Block until every worker has opened the store; the seconds waited."""
         started = time.perf_counter()
-        futures = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
-        for future in futures:
-            future.result(timeout=60)
-        self.startup_seconds = time.perf_counter() - started
+        for future in self._warming:
+            future.result(timeout=timeout)
+        return time.perf_counter() - started
 
     def run(self, request: QueryRequest) -> Answer:
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also

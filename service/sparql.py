@@ -150,7 +150,7 @@ def _update(params, content_type: str) -> Response:
         return error(400, f"Malformed update: {syntax}")
     except WriteRefused as refusal:
         return refused(refusal)
-    except (ValueError, OSError) as failure:
+    except (ValueError, RuntimeError, OSError) as failure:  # e.g. CREATE GRAPH of a graph that exists
         current_app.logger.warning("update failed: %s", failure)
         return error(400, f"Update could not be applied: {_plain(failure)}")
     return Response(json.dumps({"changed_graphs": result.changed_graphs,
