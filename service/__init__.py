@@ -44,7 +44,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         store = persistent
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"])
         cleanups.insert(0, executor.close)
-        app.extensions["alliance_kg.writer"] = Writer(persistent, _shapes(settings), settings["WRITE_GUARD"])
+        app.extensions["alliance_kg.writer"] = Writer(persistent, settings["ONTOLOGY_DIR"] / "shapes.ttl",
+                                                      settings["WRITE_GUARD"])
     else:  # a store that enforces its own limits (e.g. an external endpoint); writes go to it directly
         executor = InProcessExecutor(store)
     app.extensions["alliance_kg.store"] = store
@@ -83,10 +84,3 @@ def create_app(config: dict | None = None, store=None) -> Flask:
 
     return app
 
-
-def _shapes(settings):
-    from rdflib import Graph
-
-    from .check import SHAPES_FILE
-    path = settings["ONTOLOGY_DIR"] / SHAPES_FILE
-    return Graph().parse(str(path), format="turtle") if path.is_file() else Graph()

@@ -170,8 +170,12 @@ class ProcessExecutor:
     def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0):
         import pebble
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
-        # spawn, not fork: the server process holds threads and an open RocksDB store
-        self._pool = pebble.ProcessPool(max_workers=workers, context=multiprocessing.get_context("spawn"))
+        # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
+        # clean process started once with this module imported; each worker (and each replacement
+        # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self._pool = pebble.ProcessPool(max_workers=workers, context=context)
         self.timeouts = 0
         # start the workers now, without waiting: the server listens at once, and a query that comes
         # before a worker is up waits for it (within its time limit)

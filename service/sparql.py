@@ -5,7 +5,7 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import iris, safety, service_description, updates
+from . import iris, safety, updates
 from .execution import QueryRequest, QueryTimeout
 from .writes import WriteRefused, authorise
 
@@ -59,6 +59,7 @@ def sparql() -> Response:
         queries = params.getlist("query")
     if not queries:
         if request.method == "GET" and not params:
+            from . import service_description  # rdflib: imported when first asked, not at start
             return service_description.response()
         return error(400, "Missing the 'query' parameter.")
     if len(queries) > 1:

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from rdflib import Graph
+from pathlib import Path
 
-from . import entailment, iris
+from . import iris
 from .store import OxigraphStore
 
 
@@ -64,13 +64,25 @@ def asserted_quads(store):
 class Writer:
     """Applies changes to a PersistentStore one at a time; readers keep the previous generation meanwhile."""
 
-    def __init__(self, store, shapes: Graph | None, guard: bool = True, on_commit: Callable | None = None):
-        self.store, self.shapes, self.guard = store, shapes, guard
+    def __init__(self, store, shapes_file: Path, guard: bool = True, on_commit: Callable | None = None):
+        self.store, self.shapes_file, self.guard = store, Path(shapes_file), guard
         self.on_commit = on_commit
         self._lock = threading.Lock()
+        self._shapes = None
+
+    @property
+    def shapes(self):
+        """The SHACL shapes, read at the first guarded write (rdflib and pyshacl are slow to import)."""
+        if self._shapes is None:
+            from rdflib import Graph
+            self._shapes = Graph()
+            if self.shapes_file.is_file():
+                self._shapes.parse(str(self.shapes_file), format="turtle")
+        return self._shapes
 
     def apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was."""
+        from . import entailment
         from .check import check_store
         started = time.perf_counter()
         with self._lock:

@@ -16,19 +16,35 @@ LIGHT = "ASK { ?s ?p ?o }"
 JSON = {"Accept": "application/sparql-results+json"}
 
 
-@pytest.fixture(scope="module")
-def limited(shipped):
+LIMIT_SECONDS = 3
+
+
+def running(store, **settings):
     from service import create_app
-    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2, "QUERY_WORKERS": 2, "MAX_BODY_BYTES": 20_000,
-                      "MAX_RESULT_ROWS": 50}, store=shipped[0])
+    app = create_app(dict({"TESTING": True}, **settings), store=store)
     url, server = serve(app, threads=6)
+    return app, url, server
+
+
+@pytest.fixture(scope="module")
+def timed(shipped):
+    """A short time limit, so that the tests need not wait 30 s."""
+    app, url, server = running(shipped[0], QUERY_TIMEOUT=LIMIT_SECONDS, QUERY_WORKERS=2)
     yield app, url
     server.close()
     app.extensions["alliance_kg.close"]()
 
 
-def test_an_over_long_query_gets_503_at_the_limit_and_others_are_served_meanwhile(limited):
-    app, url = limited
+@pytest.fixture(scope="module")
+def limited(shipped):
+    app, url, server = running(shipped[0], MAX_BODY_BYTES=20_000, MAX_RESULT_ROWS=50, QUERY_TIMEOUT=5)
+    yield app, url
+    server.close()
+    app.extensions["alliance_kg.close"]()
+
+
+def test_an_over_long_query_gets_503_at_the_limit_and_others_are_served_meanwhile(timed):
+    app, url = timed
     workers_before = {p.pid for p in multiprocessing.active_children()}
     outcome = {}
 
@@ -49,9 +65,10 @@ def test_an_over_long_query_gets_503_at_the_limit_and_others_are_served_meanwhil
         time.sleep(0.1)
     thread.join()
     assert outcome["status"] == 503, outcome
-    assert "did not finish within 2 s" in outcome["text"]
-    assert 2.0 <= outcome["seconds"] < 4.0, outcome["seconds"]
-    assert len(light_times) >= 5 and max(light_times) < 1.0, light_times
+    assert f"did not finish within {LIMIT_SECONDS} s" in outcome["text"]
+    assert LIMIT_SECONDS <= outcome["seconds"] < LIMIT_SECONDS + 2, outcome["seconds"]
+    # served by the other worker meanwhile (generous bounds: the test machine may be busy)
+    assert len(light_times) >= 3 and max(light_times) < LIMIT_SECONDS / 2, light_times
 
     # the worker that ran it was killed and replaced: the pool is back to two live workers
     deadline = time.monotonic() + 10
@@ -64,8 +81,8 @@ def test_an_over_long_query_gets_503_at_the_limit_and_others_are_served_meanwhil
     assert requests.get(f"{url}/sparql", params={"query": LIGHT}, headers=JSON, timeout=10).status_code == 200
 
 
-def test_several_heavy_queries_at_once_all_stop_and_the_server_recovers(limited):
-    _app, url = limited
+def test_several_heavy_queries_at_once_all_stop_and_the_server_recovers(timed):
+    _app, url = timed
     statuses = []
     threads = [threading.Thread(target=lambda: statuses.append(
         requests.get(f"{url}/sparql", params={"query": HEAVY}, timeout=30).status_code)) for _ in range(3)]
@@ -75,8 +92,8 @@ def test_several_heavy_queries_at_once_all_stop_and_the_server_recovers(limited)
     for thread in threads:
         thread.join()
     # two run at once and the third waits its turn; the limit counts the wait too
-    assert statuses == [503, 503, 503] and time.perf_counter() - started < 6
-    # killed workers are replaced by fresh processes (spawned: about a second on a busy machine)
+    assert statuses == [503, 503, 503] and time.perf_counter() - started < LIMIT_SECONDS + 3
+    # killed workers are replaced by processes forked from the fork server
     deadline = time.monotonic() + 20
     while True:
         response = requests.get(f"{url}/sparql", params={"query": LIGHT}, headers=JSON, timeout=10)
