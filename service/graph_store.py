@@ -81,14 +81,16 @@ def _parse_body(graph: str) -> list[ox.Triple]:
             fmt = ox.RdfFormat.from_media_type(media_type or "")
         except ValueError:
             fmt = None
-        if fmt is None or fmt.supports_datasets:
+        if fmt is None or (fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD):
             raise BadGraphRequest(415, f"Unsupported content type {media_type or '(none)'}: send one graph as "
                                        f"{', '.join(GRAPH_FORMATS)}.")
         try:
-            parsed = ox.parse(data, format=fmt, base_iri=graph or iris.BASE, rename_blank_nodes=True)
-            triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in parsed)
+            parsed = list(ox.parse(data, format=fmt, base_iri=graph or iris.BASE, rename_blank_nodes=True))
         except SyntaxError as syntax:
             raise BadGraphRequest(400, f"The {media_type} body could not be parsed: {syntax}") from None
+        if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in parsed):
+            raise BadGraphRequest(400, "The body names graphs of its own; a graph store request carries one graph.")
+        triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in parsed)
     return triples
 
 
