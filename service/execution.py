@@ -44,7 +44,11 @@ class Answer:
     body: bytes
 
 
-class QueryTimeout(Exception):
+class QueryAborted(Exception):
+    """The query was stopped before it answered (503)."""
+
+
+class QueryTimeout(QueryAborted):
     """The query ran past the limit; its worker process was killed."""
 
 
@@ -189,6 +193,7 @@ class ProcessExecutor:
         return time.perf_counter() - started
 
     def run(self, request: QueryRequest) -> Answer:
+        import pebble
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also
         # bounds time spent queued behind other queries, so the limit holds for the whole request.
         future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
@@ -199,6 +204,9 @@ class ProcessExecutor:
             self.timeouts += 1
             raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
                                "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None
+        except pebble.ProcessExpired:
+            raise QueryAborted("The process answering the query stopped (out of memory?); "
+                               "narrow the query and try again.") from None
 
     def close(self) -> None:
         self._pool.stop()

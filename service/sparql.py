@@ -6,7 +6,7 @@ import json
 from flask import Blueprint, Response, current_app, request
 
 from . import iris, safety, updates
-from .execution import QueryRequest, QueryTimeout
+from .execution import QueryAborted, QueryRequest
 from .writes import WriteRefused, authorise
 
 bp = Blueprint("sparql", __name__)
@@ -91,8 +91,8 @@ def sparql() -> Response:
                        max_rows=current_app.config["MAX_RESULT_ROWS"])
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
-    except QueryTimeout as timeout:
-        return error(503, str(timeout), {"Retry-After": "60"})
+    except QueryAborted as stopped:  # over the time limit, or its worker died
+        return error(503, str(stopped), {"Retry-After": "60"})
     if answer.status != 200:
         return error(answer.status, answer.body.decode())
     return Response(answer.body, status=200, content_type=answer.media_type + "; charset=utf-8",
