@@ -43,8 +43,9 @@ def main() -> None:
     started = time.perf_counter()
     persistent.commit(store.quads(), store.graphs())
     print(f"commit of {len(store)} quads as a new generation: {time.perf_counter() - started:.2f} s")
+    persistent.close()
     started = time.perf_counter()
-    reopened = PersistentStore(folder)
+    persistent = reopened = PersistentStore(folder)
     print(f"reopen of the store: {(time.perf_counter() - started) * 1000:.0f} ms ({len(reopened)} quads)")
 
     started = time.perf_counter()

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             directory = tempfile.mkdtemp(prefix="alliance-kg-store-")
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
+        cleanups.insert(0, persistent.close)
         if persistent.is_empty:
             source = store
             if source is None:

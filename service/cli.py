@@ -70,6 +70,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
 
     from . import create_app
     from .config import ConfigError
+    from .persistent_store import StoreInUse
     started = time.perf_counter()
     try:
         config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
@@ -78,7 +79,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                               "MAX_BODY_BYTES": max_body_bytes, "MAX_RESULT_ROWS": max_result_rows,
                               "ALLOWED_SERVICES": allow_service or None})
         app = create_app(config)
-    except (LoadError, ConfigError) as error:
+    except (LoadError, ConfigError, StoreInUse) as error:
         raise click.ClickException(f"cannot start: {error}") from None
     report = app.extensions["alliance_kg.load_report"]
     store = app.extensions["alliance_kg.store"]

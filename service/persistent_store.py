@@ -11,6 +11,7 @@ open beside a writing process undefined behaviour) and switch when CURRENT names
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import threading
@@ -24,6 +25,11 @@ from .store import OxigraphStore
 
 CURRENT = "CURRENT"
 PREFIX = "g"
+LOCK = "LOCK"
+
+
+class StoreInUse(OSError):
+    """Another server holds this store folder: two writers would remove each other's generations."""
 
 
 def generation_name(number: int) -> str:
@@ -44,12 +50,23 @@ class PersistentStore:
     def __init__(self, directory: Path, keep_seconds: float = 60.0):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.directory / LOCK, "a")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise StoreInUse(f"the store folder {self.directory} is in use by another alliance-kg server") from None
         self.keep_seconds = keep_seconds  # how long a superseded generation may still have readers
         self._lock = threading.Lock()
         self._superseded: list[tuple[float, str]] = []
         self.generation = current_generation(self.directory)
         self._remove_unused()
         self._reader = self._open(self.generation)
+
+    def close(self) -> None:
+        """Let another server open the folder (the lock goes with the process in any case)."""
+        self._reader = OxigraphStore()
+        self._lock_file.close()
 
     @property
     def is_empty(self) -> bool:

@@ -86,7 +86,7 @@ def test_what_was_written_is_there_after_a_restart(tmp_path, key_file):
     reopened = PersistentStore(store)
     reopen_seconds = time.perf_counter() - started
     assert len(reopened) > 10_000 and reopen_seconds < 1.0, reopen_seconds
-    del reopened
+    reopened.close()
 
     second = Server(store, key_file)
     try:
@@ -95,6 +95,9 @@ def test_what_was_written_is_there_after_a_restart(tmp_path, key_file):
         assert second.count("https://w3id.org/alliance-kg/graph/data/paper/partnerships") == nato_members
         entailed = second.count("https://w3id.org/alliance-kg/graph/entailments")
         assert entailed > 100, "the entailments were stored with the write"
+        refused = subprocess.run([str(CLI), "serve", "--store", str(store), "--port", str(free_port())],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "in use by another alliance-kg server" in refused.stderr
     finally:
         log = second.stop()
     assert "reopened the store" in log
