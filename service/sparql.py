@@ -154,8 +154,8 @@ def _update(params, content_type: str) -> Response:
     except (ValueError, RuntimeError, OSError) as failure:  # e.g. CREATE GRAPH of a graph that exists
         current_app.logger.warning("update failed: %s", failure)
         return error(400, f"Update could not be applied: {_plain(failure)}")
-    return Response(json.dumps({"changed_graphs": result.changed_graphs,
-                                "seconds": round(result.seconds, 3)}) + "\n",
+    return Response(json.dumps({"changed_graphs": result.changed_graphs, "seconds": round(result.seconds, 3),
+                                "guard_seconds": round(result.guard_seconds, 3)}) + "\n",
                     status=200, mimetype="application/json")
 
 

@@ -84,6 +84,7 @@ class Writer:
         """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was."""
         from . import entailment
         from .check import check_store
+        from .consistency import ReasonerUnavailable
         started = time.perf_counter()
         with self._lock:
             before = asserted_quads(self.store)
@@ -105,7 +106,10 @@ class Writer:
                 return result
             if self.guard:
                 guard_started = time.perf_counter()
-                report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
+                try:
+                    report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
+                except ReasonerUnavailable as missing:
+                    raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
                 result.guard_seconds = time.perf_counter() - guard_started
                 if not report.ok:
                     raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
