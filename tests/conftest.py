@@ -54,21 +54,6 @@ def live_server(app):
     server.close()
 
 
-@pytest.fixture()
-def make_app():
-    """Applications built with settings of a test's choosing; each is closed after the test."""
-    made = []
-
-    def factory(store=None, **settings):
-        application = create_app(dict({"TESTING": True}, **settings), store=store)
-        made.append(application)
-        return application
-
-    yield factory
-    for application in made:
-        application.extensions["alliance_kg.close"]()
-
-
 def rows(store, query: str) -> list[dict]:
     """Solutions as dicts of variable name to plain value (IRI or lexical form)."""
     return [{k: v.value for k, v in row.items()} for row in store.query(query).rows()]
