@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
 
 READ_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 WRITE_METHODS = {"PUT", "DELETE", "PATCH"}
@@ -36,7 +37,12 @@ def is_write(req) -> bool:
         return False
     if req.mimetype == UPDATE_TYPE or req.path != QUERY_ENDPOINT:
         return True
-    return "update" in req.args or "update" in req.form
+    if "update" in req.args:
+        return True
+    try:
+        return "update" in req.form
+    except HTTPException:  # a body that cannot be read (too large, malformed) changes nothing: no CORS either
+        return True
 
 
 def _withhold_from_writes(response: Response) -> Response:

@@ -18,7 +18,12 @@ def current_report():
     """The report for the graph as it is now: recomputed when the graph has changed since the last
     one (HermiT takes seconds), on a copy, so that queries go on meanwhile."""
     store = current_app.extensions["alliance_kg.store"]
-    generation = (current_app.extensions.get("alliance_kg.generation", 0), len(store))
+    directory = getattr(store, "directory", None)
+    if directory is not None:
+        from .persistent_store import current_generation
+        generation = current_generation(directory)  # each write makes a new one
+    else:
+        generation = len(store)
     cached = current_app.extensions.get("alliance_kg.check_report")
     if cached and cached[0] == generation:
         return cached[1]
