@@ -255,8 +255,11 @@ class Reasoner:
         self.super_properties = {i(a): ids(b) for a, b in o.super_properties.items()}
         self.inverses = {i(a): ids(b) for a, b in o.inverses.items()}
         self.symmetric, self.transitive = set(ids(o.symmetric)), set(ids(o.transitive))
-        self.domains = {i(a): ids(b) for a, b in o.domains.items()}
-        self.ranges = {i(a): ids(b) for a, b in o.ranges.items()}
+        def with_supers(classes):  # domains and ranges come with their superclasses, derived closed
+            return ids(sorted(set(classes) | {d for c in classes for d in o.super_classes.get(c, ())},
+                              key=lambda t: t.value))
+        self.domains = {i(a): with_supers(b) for a, b in o.domains.items()}
+        self.ranges = {i(a): with_supers(b) for a, b in o.ranges.items()}
         self.chains = {i(p): [(pos, [(i(q), inv) for q, inv in steps], i(result)) for pos, steps, result in links]
                        for p, links in o.chains.items()}
         self.has_values = {i(c): [(i(p), i(v)) for p, v in pairs] for c, pairs in o.has_values.items()}
@@ -300,7 +303,7 @@ class Reasoner:
     def assert_(self, s, p, o) -> None:
         s, p, o = self.intern(s), self.intern(p), self.intern(o)
         if self._index(s, p, o):
-            self.queue.append((s, p, o))
+            self.queue.append((s, p, o, False))
 
     def _index(self, s: int, p: int, o: int) -> bool:
         properties = self.out.get(s)
@@ -323,10 +326,12 @@ class Reasoner:
                 subjects.add(s)
         return True
 
-    def _derive(self, s: int, p: int, o: int) -> None:
+    def _derive(self, s: int, p: int, o: int, closed: bool = False) -> None:
+        """Record a new statement and queue it. `closed`: a type whose superclasses are being derived
+        already (the superclass table is transitive), so processing it need not derive them again."""
         if not self.literal[s] and self._index(s, p, o):
             self.derived.append((s, p, o))
-            self.queue.append((s, p, o))
+            self.queue.append((s, p, o, closed))
 
     def _values(self, s: int, p: int):
         return self.out.get(s, {}).get(p, ())
@@ -354,14 +359,15 @@ class Reasoner:
         derive, queue, type_ = self._derive, self.queue, self.type
         class_actions, property_actions = self.class_actions, self.property_actions
         while queue:
-            s, p, v = queue.popleft()
+            s, p, v, closed = queue.popleft()
             if p == type_:
                 action = class_actions[v] if v in class_actions else self._class_action(v)
                 if action is None:
                     continue
                 supers, has_values, all_values, filler_links, triggers = action
-                for cls in supers:
-                    derive(s, type_, cls)
+                if not closed:
+                    for cls in supers:
+                        derive(s, type_, cls, True)
                 for prop, value in has_values:
                     derive(s, prop, value)
                 for prop, filler in all_values:
@@ -390,7 +396,7 @@ class Reasoner:
                     for w in list(self._subjects(s, p)):
                         derive(w, p, v)
                 for cls in ranges:
-                    derive(v, type_, cls)
+                    derive(v, type_, cls, True)
                 for position, steps, result in chains:
                     self._chain(s, v, position, steps, result)
                 if all_values:
@@ -399,7 +405,7 @@ class Reasoner:
                         if cls in types:
                             derive(v, type_, filler)
             for cls in domains:
-                derive(s, type_, cls)
+                derive(s, type_, cls, True)
             if triggers:
                 self._check(s, triggers)
 
