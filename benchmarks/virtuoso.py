@@ -66,6 +66,7 @@ def configure(ini: str, settings: dict[str, dict[str, str]]) -> str:
 class Virtuoso:
     folder: Path
     buffers: int = 10_000  # 8 kB pages; 170,000 (1.3 GB) suits a few million triples
+    query_limit: int = 0  # MaxQueryExecutionTime in seconds, 0 for none: the server's own backstop
     http_port: int = field(default_factory=free_port)
     sql_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
@@ -93,7 +94,7 @@ class Virtuoso:
             "Parameters": {"ServerPort": f"127.0.0.1:{self.sql_port}", "DirsAllowed": f"., {db}",
                            "NumberOfBuffers": self.buffers, "MaxDirtyBuffers": self.buffers * 3 // 4},
             "HTTPServer": {"ServerPort": f"127.0.0.1:{self.http_port}", "ServerRoot": db},
-            "SPARQL": {"ResultSetMaxRows": 100_000_000, "MaxQueryExecutionTime": 0,
+            "SPARQL": {"ResultSetMaxRows": 100_000_000, "MaxQueryExecutionTime": self.query_limit,
                        "MaxQueryCostEstimationTime": 0, "MaxSortedTopRows": 100_000_000},
         })
         (db / "virtuoso.ini").write_text(ini)
