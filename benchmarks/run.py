@@ -21,6 +21,7 @@ import ctypes
 import gc
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,11 +71,13 @@ class EngineReport:
     note: str = ""
 
 
-def queries() -> dict[str, str]:
+def queries(only: str | None = None) -> dict[str, str]:
+    """The queries/ suite and the heavier benchmarks/queries/, by name (those matching `only`, a regex)."""
     found = {}
     for folder in QUERY_DIRS:
         for path in sorted(folder.glob("*.rq")):
-            found[path.stem] = path.read_text(encoding="utf-8")
+            if only is None or re.search(only, path.stem):
+                found[path.stem] = path.read_text(encoding="utf-8")
     return found
 
 
@@ -217,6 +220,7 @@ class Settings:
     workdir: Path
     seed: int
     owlrl: bool
+    only: str | None = None
 
 
 def bench_size(label: str, settings: Settings, out=print) -> dict:
@@ -228,7 +232,7 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
     started = time.perf_counter()
     synthetic = generate(size, settings.seed, data_dir)
     out(f"\n== {label}: {synthetic} synthetic triples generated in {time.perf_counter() - started:.1f} s")
-    texts = queries()
+    texts = queries(settings.only)
     reports: dict[str, EngineReport] = {}
 
     # pyoxigraph in process: the limit -----------------------------------------------------------
@@ -487,9 +491,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-bench"))
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--owlrl", action="store_true", help="also time owlrl's OWL-RL closure (slow: 100k at most)")
+    parser.add_argument("--queries", dest="only", help="only the queries whose name matches this regex")
     args = parser.parse_args(argv)
     settings = Settings(tuple(args.engines), args.repeat, args.budget, args.cap, args.throughput_seconds,
-                        tuple(args.clients), args.workdir, args.seed, args.owlrl)
+                        tuple(args.clients), args.workdir, args.seed, args.owlrl, args.only)
     args.workdir.mkdir(parents=True, exist_ok=True)
     for label in args.sizes:
         result = bench_size(label, settings)

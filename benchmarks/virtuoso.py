@@ -18,13 +18,18 @@ from pathlib import Path
 
 import requests
 
-PACKAGED_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+# the package's postinst copies the second to the first; either will do
+PACKAGED_INIS = (Path("/etc/virtuoso-opensource-7/virtuoso.ini"), Path("/usr/share/virtuoso-opensource-7/virtuoso.ini"))
 SERVER = "virtuoso-t"
 ISQL = "isql-vt"
 
 
 class VirtuosoUnavailable(RuntimeError):
     pass
+
+
+def _packaged_ini() -> Path | None:
+    return next((path for path in PACKAGED_INIS if path.exists()), None)
 
 
 def free_port() -> int:
@@ -77,7 +82,7 @@ class Virtuoso:
 
     @staticmethod
     def available() -> bool:
-        return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None and PACKAGED_INI.exists()
+        return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None and _packaged_ini() is not None
 
     def start(self, timeout: float = 60) -> "Virtuoso":
         if not self.available():
@@ -86,7 +91,7 @@ class Virtuoso:
                 "virtuoso-opensource), or `apt-get install virtuoso-opensource` as root")
         self.folder.mkdir(parents=True, exist_ok=True)
         db = self.folder
-        ini = configure(PACKAGED_INI.read_text(), {
+        ini = configure(_packaged_ini().read_text(), {
             "Database": {"DatabaseFile": db / "virtuoso.db", "ErrorLogFile": db / "virtuoso.log",
                          "LockFile": db / "virtuoso.lck", "TransactionFile": db / "virtuoso.trx",
                          "xa_persistent_file": db / "virtuoso.pxa"},
