@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from typing import Iterable
 
@@ -30,7 +29,7 @@ import pyoxigraph as ox
 import requests
 
 from . import iris
-from .store import DATASET_FORMATS, GRAPH_FORMATS, QueryResult
+from .store import DATASET_FORMATS, QueryResult
 
 RESULTS_JSON = "application/sparql-results+json"
 RDF_RESPONSE_FORMATS = {
@@ -105,7 +104,6 @@ class SparqlStore:
         # the list of graphs is asked for at most every `graphs_ttl` seconds (other writers may add some)
         self._graphs: tuple[float, list[str]] | None = None
         self._graphs_ttl = graphs_ttl
-        self._lock = threading.Lock()
 
     # -- the protocol ------------------------------------------------------------------------------
 
@@ -201,8 +199,7 @@ class SparqlStore:
                 node = ox.NamedNode(graph)
                 quads += [ox.Quad(t.subject, t.predicate, t.object, node) for t in result.triples()]
             return ox.serialize(quads, format=DATASET_FORMATS[media_type])
-        result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-        return result.serialize(media_type) if media_type in GRAPH_FORMATS else b""
+        return self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize(media_type)
 
     def __len__(self) -> int:
         prefix = ox.Literal(self.graph_prefix)
