@@ -140,7 +140,9 @@ def run_capped(function, cap: float):
 
 
 def throughput(run_one, texts: list[str], clients: int, seconds: float) -> float:
-    """Queries answered per second by `clients` concurrent callers cycling through `texts`."""
+    """Queries answered per second by `clients` concurrent callers cycling through `texts` (0 if none)."""
+    if not texts:
+        return 0.0
     stop = time.perf_counter() + seconds
     counts = [0] * clients
 
