@@ -84,7 +84,7 @@ class Virtuoso:
     def available() -> bool:
         return shutil.which(SERVER) is not None and shutil.which(ISQL) is not None and _packaged_ini() is not None
 
-    def start(self, timeout: float = 60) -> "Virtuoso":
+    def start(self, timeout: float = 180) -> "Virtuoso":
         if not self.available():
             raise VirtuosoUnavailable(
                 "Virtuoso Open Source 7 is not installed: run .ci/run (it installs Debian's "
