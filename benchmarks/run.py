@@ -184,7 +184,8 @@ class HttpEngine:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.command[0]} exited: {self.log.read_text(errors='replace')[-800:]}")
             try:
-                if requests.get(self.ready_url, timeout=1).status_code < 500:
+                # /health counts the store, which an external store may take seconds to answer
+                if requests.get(self.ready_url, timeout=60).status_code < 500:
                     return time.perf_counter() - started
             except requests.RequestException:
                 time.sleep(0.2)
