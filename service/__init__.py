@@ -9,7 +9,7 @@ from .config import load_config
 
 def create_app(config: dict | None = None, store=None) -> Flask:
     """The WSGI application. Builds the graph from ontology/ and data/ unless handed a store."""
-    from . import admin, knowledge_graph, sparql
+    from . import admin, cors, knowledge_graph, metrics, reports, resources, sparql, ui
 
     settings = load_config(config)
     app = Flask(__name__)
@@ -21,6 +21,11 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.extensions["alliance_kg.load_report"] = report
     app.register_blueprint(sparql.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(resources.bp)
+    metrics.init_app(app)
+    cors.init_app(app)
 
     @app.errorhandler(404)
     def not_found(_error):

@@ -5,10 +5,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
 
 from . import entailment, iris, loader
 from .consistency import ConsistencyReport, check_consistency
+from .profile import ProfileViolation, check_profile
 from .store import Store, open_store
 from .validation import Violation, validate
 
@@ -21,6 +23,7 @@ class CheckReport:
     load_error: loader.LoadError | None = None
     consistency: ConsistencyReport | None = None
     violations: list[Violation] = field(default_factory=list)
+    profile: list[ProfileViolation] = field(default_factory=list)
     graph_files: dict[str, str] = field(default_factory=dict)  # focus node -> file(s) that state it
 
     @property
@@ -30,7 +33,7 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return (self.load_error is None and self.consistency is not None and self.consistency.consistent
-                and not self.consistency.unsatisfiable_classes and not self.errors)
+                and not self.consistency.unsatisfiable_classes and not self.errors and not self.profile)
 
     def as_dict(self) -> dict:
         c = self.consistency
@@ -42,6 +45,7 @@ class CheckReport:
                 "consistent": c.consistent, "unsatisfiable_classes": c.unsatisfiable_classes,
                 "explanation": [list(t) for t in c.explanation], "seconds": round(c.seconds, 2),
                 "reasoner_runs": c.runs},
+            "owl2_dl": [v.as_dict() for v in self.profile],
             "shapes": [dict(v.as_dict(), file=self.graph_files.get(v.focus)) for v in self.violations],
         }
 
@@ -53,6 +57,11 @@ class CheckReport:
         if self.load_error:
             return f"FAIL  load: {self.load_error}\n"
         lines.append(f"ok    load: {len(self.files)} files")
+        if not self.profile:
+            lines.append("ok    OWL 2 DL: no illegal punning, undeclared property or misplaced non-simple property")
+        for v in self.profile:
+            where = f" [{self.graph_files[v.subject]}]" if v.subject in self.graph_files else ""
+            lines.append(f"FAIL  OWL 2 DL, {v.rule}: <{v.subject}>{where}: {v.detail}")
         c = self.consistency
         if c.consistent:
             lines.append(f"ok    consistency: HermiT finds ontology and data consistent ({c.seconds:.1f} s)")
@@ -78,7 +87,7 @@ class CheckReport:
             path = f" {_short(v.path)}" if v.path else ""
             value = f" = {v.value}" if v.value else ""
             lines.append(f"      {v.severity}: <{v.focus}>{path}{value}{where}: {v.message} "
-                         f"(rule {_short(v.shape)}, {v.constraint})")
+                         f"(rule {_short(v.shape)}, {v.constraint}; fix: {v.fix})")
         lines.append("PASS" if self.ok else "FAIL")
         return "\n".join(lines) + "\n"
 
@@ -143,9 +152,11 @@ def check_store(store: Store, shapes: Graph, file_of: dict[str, str] | None = No
     ontology_graphs = [g for g in graphs if g.startswith(iris.GRAPH + "ontology/")]
     data_graphs = [g for g in graphs if g not in ontology_graphs] + [""]  # "" is the default graph
     ontology, data = to_rdflib(store, ontology_graphs), to_rdflib(store, data_graphs)
+    report.profile = check_profile(ontology, data)
+    # the member counts are the project's own rule: HermiT gets them to judge asserted size classes
+    for s, p, o in entailment.materialise(store).member_counts:
+        data.add((URIRef(s.value), URIRef(p.value), Literal(o.value, datatype=XSD.integer)))
     suspects = set(to_rdflib(store, list(suspect_graphs)).subjects()) if suspect_graphs else None
     report.consistency = check_consistency(ontology, data, explain=explain, suspects=suspects)
-
-    entailment.materialise(store)
     report.violations = validate(to_rdflib(store, store.graphs() + [""]), shapes)
     return report

@@ -41,6 +41,9 @@ def main():
       alliance-kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format csv
       alliance-kg check                      # HermiT + SHACL; exit 1 on any violation
       alliance-kg export --format trig -o alliance-kg.trig
+      alliance-kg export --format graphml -o states.graphml   # for Gephi, NetworkX
+      alliance-kg plot map --on 2024-07-01 -o map.png
+      alliance-kg docs                       # ontology documentation into docs/ontology/
       alliance-kg load events.nt --store /var/lib/alliance-kg   # bulk load, streaming
     """
 
@@ -130,13 +133,39 @@ def check(extra, as_json, no_explain):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), default="trig", show_default=True,
-              help="trig and nquads keep the named graphs (ontology, data files, entailments).")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS) + ["graphml"]), default="trig",
+              show_default=True,
+              help="trig and nquads keep the named graphs (ontology, data files, entailments); graphml is the "
+                   "state network for Gephi and NetworkX.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
-def export(fmt, output):
-    """Write the whole graph, entailments included, in one RDF format."""
-    store, _ = _build()
-    body = store.dump(EXPORT_FORMATS[fmt])
+@click.option("--on", "on_date", metavar="YYYY-MM-DD", help="graphml only: memberships in force on this date.")
+@click.option("--alliances-only", is_flag=True, help="graphml only: links through alliances alone.")
+def export(fmt, output, on_date, alliances_only):
+    """Write the whole graph, entailments included, in one RDF format; or the state network as GraphML.
+
+    \b
+    Examples:
+      alliance-kg export --format trig -o alliance-kg.trig
+      alliance-kg export --format graphml --on 2024-07-01 -o states-2024.graphml
+    """
+    if fmt != "graphml" and (on_date or alliances_only):
+        raise click.UsageError("--on and --alliances-only apply to --format graphml only")
+    with _stages(["load and reason", "export"]) as stage:
+        store, _ = _build()
+        next(stage)
+        if fmt == "graphml":
+            from . import exports
+            import io
+            try:
+                network = exports.state_network(store, exports.parse_date(on_date), alliances_only)
+            except exports.ExportError as error:
+                raise click.ClickException(str(error)) from None
+            buffer = io.BytesIO()
+            exports.write_graphml(network, buffer)
+            body = buffer.getvalue()
+        else:
+            body = store.dump(EXPORT_FORMATS[fmt])
+        next(stage)
     if output:
         tmp = output.with_name(output.name + ".part")
         tmp.write_bytes(body)
@@ -144,6 +173,97 @@ def export(fmt, output):
         click.echo(f"wrote {len(body)} bytes to {output}", err=True)
     else:
         sys.stdout.buffer.write(body)
+
+
+@main.command()
+@click.argument("picture", type=click.Choice(["network", "map"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write: .png or .svg.")
+@click.option("--on", "on_date", metavar="YYYY-MM-DD", help="Memberships in force on this date (default: today).")
+@click.option("--alliances-only", is_flag=True, help="Only partnerships the reasoner classifies as alliances.")
+def plot(picture, output, on_date, alliances_only):
+    """Draw the state network or the world map of partnership membership, for reports.
+
+    \b
+    Examples:
+      alliance-kg plot network -o network.svg --alliances-only
+      alliance-kg plot map --on 2024-07-01 -o map-2024.png
+    """
+    import datetime as dt
+
+    from . import exports
+    try:
+        exports.check_picture_file(output)
+        day = exports.parse_date(on_date) or dt.date.today()
+        with _stages(["load and reason", "select", "draw and write"]) as stage:
+            store, _ = _build()
+            next(stage)
+            what = "alliances" if alliances_only else "security partnerships"
+            title = f"{what.capitalize()} on {day.isoformat()} (alliance-kg)"
+            if picture == "network":
+                network = exports.state_network(store, day, alliances_only)
+                next(stage)
+                exports.plot_network(network, output, title)
+            else:
+                records = exports.memberships(store, day, alliances_only)
+                next(stage)
+                exports.plot_map(records, output, title)
+            next(stage)
+    except exports.ExportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {output}", err=True)
+
+
+class _stages:
+    """A progress bar over named stages on stderr (click shows it only on a terminal)."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def __enter__(self):
+        if not sys.stderr.isatty():  # a log file gets no bar, only the final "wrote ..." line
+            return iter(lambda: None, 0)
+        self.bar = click.progressbar(length=len(self.names), label=self.names[0], file=sys.stderr)
+        self.bar.__enter__()
+        self.done = 0
+
+        def advance():
+            while True:
+                self.done += 1
+                self.bar.label = self.names[min(self.done, len(self.names) - 1)]
+                self.bar.update(1)
+                yield
+
+        return advance()
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc) if hasattr(self, "bar") else None
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="HTML file to write (default docs/ontology/index.html).")
+def docs(output):
+    """Generate the ontology documentation (pyLODE) with examples from the data.
+
+    \b
+    Examples:
+      alliance-kg docs                         # docs/ontology/index.html, served at /docs/ontology/
+      alliance-kg docs -o /tmp/ontology.html
+    """
+    import logging
+
+    from . import ontology_docs
+    logging.getLogger().setLevel(logging.WARNING)  # pyLODE logs each step at INFO on the root logger
+    with _stages(["load and reason", "render"]) as stage:
+        store, _ = _build()
+        next(stage)
+        try:
+            written = ontology_docs.build(load_config()["ONTOLOGY_DIR"], output or ontology_docs.DEFAULT_OUTPUT, store)
+        except ontology_docs.DocsError as error:
+            raise click.ClickException(str(error)) from None
+        next(stage)
+    click.echo(f"wrote {written}", err=True)
 
 
 @main.command()

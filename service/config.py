@@ -14,6 +14,8 @@ DEFAULTS = {
     "HOST": "127.0.0.1",
     "PORT": 8000,
     "THREADS": 8,
+    "PUBLIC_BASE": "https://w3id.org/alliance-kg/",  # request paths are read as IRIs under this base
+    "CORS_ORIGINS": "*",  # origins allowed to read (GET, POST queries); "" turns CORS off
 }
 PATHS = {"ONTOLOGY_DIR", "DATA_DIR", "QUERIES_DIR"}
 INTEGERS = {"PORT", "THREADS"}

@@ -1,21 +1,26 @@
 """Materialise the ontology's consequences over the data into their own named graph.
 
-The ontology (a few hundred axioms) is compiled once into SPARQL rules with the class and property
-IRIs filled in; Oxigraph runs them to a fixpoint over the data. This is the OWL 2 RL subset the
-project relies on (hierarchies, equivalences, inverses, domains and ranges, symmetric and transitive
-properties, two-step property chains, defined classes built from intersections, hasValue,
-someValuesFrom and datatype restrictions), plus one project rule: `akg:memberCount`.
+The ontology (a few hundred axioms) is compiled once into lookup tables; a worklist reasoner then
+derives, statement by statement, the OWL 2 RL consequences the project relies on: class and
+property hierarchies and equivalences, inverses, domains and ranges, symmetric and transitive
+properties, property chains (inverse steps included), hasValue and allValuesFrom, and the defined
+classes built from intersections, unions, hasValue, someValuesFrom and datatype restrictions.
+Each statement is looked at once, so the cost grows with the data, not with rounds over it.
+
+One project rule is not OWL: `akg:memberCount`, counted from memberships in force
+(see Reasoner.count_members).
 owl:sameAs is deliberately not materialised: its links point at Wikidata entities, and copying
 every statement onto them would double the graph without saying anything new.
 """
 from __future__ import annotations
 
-import itertools
+import operator
 import time
-from dataclasses import dataclass, field
+from collections import defaultdict, deque
+from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
@@ -23,30 +28,21 @@ from . import iris
 from .store import Store
 
 AKG = iris.AKG
-FACETS = {XSD.minInclusive: ">=", XSD.maxInclusive: "<=", XSD.minExclusive: ">", XSD.maxExclusive: "<"}
-
-
-@dataclass
-class RuleSet:
-    """SPARQL CONSTRUCT queries, each yielding only triples not yet in the graph."""
-
-    rules: list[tuple[str, str]] = field(default_factory=list)  # (name, query)
-
-    def add(self, name: str, template: str, where: str) -> None:
-        self.rules.append((name, f"CONSTRUCT {{ {template} }} WHERE {{ {where} FILTER NOT EXISTS {{ {template} }} }}"))
-
-    def add_table(self, name: str, columns: str, rows: list[tuple], template: str, where: str) -> None:
-        if not rows:
-            return
-        values = " ".join("(" + " ".join(t.n3() for t in row) + ")" for row in sorted(set(rows)))
-        self.add(name, template, f"VALUES ({columns}) {{ {values} }} {where}")
+TYPE = ox.NamedNode(str(RDF.type))
+SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
+SUBPROPERTY = ox.NamedNode(str(RDFS.subPropertyOf))
+FACETS = {XSD.minInclusive: operator.ge, XSD.maxInclusive: operator.le,
+          XSD.minExclusive: operator.gt, XSD.maxExclusive: operator.lt}
+NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long", "short",
+                                 "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+                                 "negativeInteger", "unsignedInt", "unsignedLong")}
 
 
 @dataclass
 class EntailmentReport:
     triples: int
-    rounds: int
     seconds: float
+    member_counts: list  # (partnership, akg:memberCount, n) as counted, whatever else is derived
 
 
 def ontology_graph(store: Store) -> Graph:
@@ -58,179 +54,463 @@ def ontology_graph(store: Store) -> Graph:
     return graph
 
 
-def _transitive(pairs: set[tuple]) -> set[tuple]:
-    closure = set(pairs)
-    successors: dict = {}
+def _node(term):
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
+    return None  # blank nodes of the TBox never name data
+
+
+def _transitive(pairs: set[tuple]) -> dict:
+    successors: dict = defaultdict(set)
     for a, b in pairs:
-        successors.setdefault(a, set()).add(b)
+        successors[a].add(b)
+    closure: dict = {}
     for start in list(successors):
         seen, stack = set(), list(successors[start])
         while stack:
             node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            stack.extend(successors.get(node, ()))
-        closure.update((start, node) for node in seen if node != start)
+            if node not in seen:
+                seen.add(node)
+                stack.extend(successors.get(node, ()))
+        seen.discard(start)
+        closure[start] = seen
     return closure
 
 
-class _Compiler:
-    """Class expressions to SPARQL graph patterns (the sufficient direction of a definition)."""
+class Unsupported(Exception):
+    """A class expression with no sufficient condition in OWL 2 RL (max cardinality, allValuesFrom)."""
+
+
+# Class expressions, compiled from the TBox into tuples (None: no constraint, owl:Thing):
+#   ("class", C) | ("and", [e...]) | ("or", [e...]) | ("value", P, v) | ("some", P, e | None)
+#   | ("range", [(op, bound)...])      a datatype restriction on a literal
+def _expression(tbox: Graph, expr):
+    if isinstance(expr, URIRef):
+        return None if expr == OWL.Thing else ("class", ox.NamedNode(str(expr)))
+    for key, tag in ((OWL.intersectionOf, "and"), (OWL.unionOf, "or")):
+        if (members := tbox.value(expr, key)) is not None:
+            parts = [_expression(tbox, m) for m in Collection(tbox, members)]
+            if tag == "or" and None in parts:
+                return None
+            parts = [p for p in parts if p is not None]
+            return None if not parts else (tag, parts)
+    facets = tbox.value(expr, OWL.withRestrictions)
+    if tbox.value(expr, OWL.onDatatype) is not None:
+        bounds = []
+        for facet in Collection(tbox, facets) if facets is not None else []:
+            for predicate, bound in tbox.predicate_objects(facet):
+                if predicate in FACETS:
+                    bounds.append((FACETS[predicate], float(bound)))
+        return ("range", bounds)
+    prop = tbox.value(expr, OWL.onProperty)
+    if not isinstance(prop, URIRef):
+        raise Unsupported(expr)
+    p = ox.NamedNode(str(prop))
+    if (value := tbox.value(expr, OWL.hasValue)) is not None:
+        return ("value", p, _node(value))
+    filler = tbox.value(expr, OWL.someValuesFrom)
+    if filler is None and tbox.value(expr, OWL.minCardinality) == Literal(1, datatype=XSD.nonNegativeInteger):
+        filler = OWL.Thing
+    if filler is None:
+        raise Unsupported(expr)
+    if filler in (OWL.Thing, RDFS.Literal) or (isinstance(filler, URIRef) and str(filler).startswith(str(XSD))):
+        return ("some", p, None)
+    return ("some", p, _expression(tbox, filler))
+
+
+def _mentions(expr, found: set) -> set:
+    """Classes and properties whose change can make the expression true."""
+    tag = expr[0]
+    if tag == "class":
+        found.add(expr[1])
+    elif tag in ("and", "or"):
+        for part in expr[1]:
+            _mentions(part, found)
+    elif tag in ("value", "some"):
+        found.add(expr[1])
+        if tag == "some" and expr[2] is not None:
+            _mentions(expr[2], found)
+    return found
+
+
+def _fillers(expr, found: dict) -> dict:
+    """For someValuesFrom with a class filler: filler class -> properties leading to it."""
+    tag = expr[0]
+    if tag in ("and", "or"):
+        for part in expr[1]:
+            _fillers(part, found)
+    elif tag == "some" and expr[2] is not None:
+        for cls in _mentions(expr[2], set()):
+            found.setdefault(cls, set()).add(expr[1])
+        _fillers(expr[2], found)
+    return found
+
+
+class Ontology:
+    """The TBox as the tables the reasoner looks things up in."""
 
     def __init__(self, tbox: Graph):
-        self.tbox = tbox
-        self.fresh = (f"?v{i}" for i in itertools.count())
+        named = lambda t: isinstance(t, URIRef)  # noqa: E731
+        n = lambda t: ox.NamedNode(str(t))  # noqa: E731
+        subclass = {(a, b) for a, b in tbox.subject_objects(RDFS.subClassOf) if named(a) and named(b)}
+        definitions, necessary = [], []
+        for a, b in tbox.subject_objects(OWL.equivalentClass):
+            if named(a) and named(b):
+                subclass |= {(a, b), (b, a)}
+            elif named(a) or named(b):
+                definitions.append((a, b) if named(a) else (b, a))
+        necessary = [(a, b) for a, b in tbox.subject_objects(RDFS.subClassOf) if named(a) and not named(b)]
+        necessary += definitions
+        for cls, expr in list(necessary):
+            if (members := tbox.value(expr, OWL.intersectionOf)) is not None:
+                for member in Collection(tbox, members):
+                    (subclass.add((cls, member)) if named(member) else necessary.append((cls, member)))
+        self.subclass_pairs = {(n(a), n(b)) for a, bs in _transitive(subclass).items() for b in bs
+                               if b != OWL.Thing}
+        self.super_classes = defaultdict(set)
+        for a, b in self.subclass_pairs:
+            self.super_classes[a].add(b)
 
-    def pattern(self, expr, var: str) -> str | None:
-        g = self.tbox
-        if isinstance(expr, URIRef):
-            return f"{var} a {expr.n3()} ." if expr != OWL.Thing else None
-        if (members := g.value(expr, OWL.intersectionOf)) is not None:
-            parts = [self.pattern(m, var) for m in Collection(g, members)]
-            return None if None in parts else " ".join(parts)
-        if (members := g.value(expr, OWL.unionOf)) is not None:
-            parts = [self.pattern(m, var) for m in Collection(g, members)]
-            return None if None in parts else " UNION ".join("{ " + p + " }" for p in parts)
-        prop = g.value(expr, OWL.onProperty)
-        if prop is None or not isinstance(prop, URIRef):
-            return None
-        if (value := g.value(expr, OWL.hasValue)) is not None:
-            return f"{var} {prop.n3()} {value.n3()} ."
-        filler = g.value(expr, OWL.someValuesFrom)
-        if filler is None and (g.value(expr, OWL.minCardinality) == Literal(1, datatype=XSD.nonNegativeInteger)):
-            filler = OWL.Thing
-        if filler is None:
-            return None  # max cardinality, allValuesFrom: not derivable in OWL 2 RL's sufficient direction
-        value = next(self.fresh)
-        head = f"{var} {prop.n3()} {value} ."
-        if filler in (OWL.Thing, RDFS.Literal):
-            return head
-        if (g.value(filler, RDF.type) == RDFS.Datatype) or g.value(filler, OWL.onDatatype) is not None:
-            return head + self._datatype_filter(filler, value)
-        if isinstance(filler, URIRef) and str(filler).startswith(str(XSD)):
-            return head + f" FILTER(datatype({value}) = {filler.n3()})"
-        inner = self.pattern(filler, value)
-        return None if inner is None else f"{head} {inner}"
+        subproperty = {(a, b) for a, b in tbox.subject_objects(RDFS.subPropertyOf) if named(a) and named(b)}
+        for a, b in tbox.subject_objects(OWL.equivalentProperty):
+            subproperty |= {(a, b), (b, a)}
+        self.subproperty_pairs = {(n(a), n(b)) for a, bs in _transitive(subproperty).items() for b in bs}
+        self.super_properties = defaultdict(set)
+        for a, b in self.subproperty_pairs:
+            self.super_properties[a].add(b)
+        self.inverses = defaultdict(set)
+        for a, b in tbox.subject_objects(OWL.inverseOf):
+            if named(a) and named(b):
+                self.inverses[n(a)].add(n(b))
+                self.inverses[n(b)].add(n(a))
+        object_properties = {n(p) for p in tbox.subjects(RDF.type, OWL.ObjectProperty)}
+        self.symmetric = {n(p) for p in tbox.subjects(RDF.type, OWL.SymmetricProperty)}
+        self.transitive = {n(p) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)}
+        self.domains, self.ranges = defaultdict(set), defaultdict(set)
+        for p, c in tbox.subject_objects(RDFS.domain):
+            if named(p) and named(c):
+                self.domains[n(p)].add(n(c))
+        for p, c in tbox.subject_objects(RDFS.range):
+            if named(p) and named(c) and n(p) in object_properties:
+                self.ranges[n(p)].add(n(c))
 
-    def _datatype_filter(self, restriction, value: str) -> str:
-        g = self.tbox
-        tests = [f"isNumeric({value})"]
-        facets = g.value(restriction, OWL.withRestrictions)
-        for facet in Collection(g, facets) if facets is not None else []:
-            for predicate, bound in g.predicate_objects(facet):
-                if predicate in FACETS:
-                    tests.append(f"{value} {FACETS[predicate]} {bound.n3()}")
-        return " FILTER(" + " && ".join(tests) + ")"
+        self.chains = defaultdict(list)  # property -> [(position, steps, result)]
+        for prop, chain in tbox.subject_objects(OWL.propertyChainAxiom):
+            steps = []
+            for step in Collection(tbox, chain):
+                inverse = tbox.value(step, OWL.inverseOf) if not named(step) else None
+                steps.append((n(step), False) if named(step) else (n(inverse), True) if named(inverse) else None)
+            if named(prop) and steps and None not in steps:
+                for position, (p, _inverted) in enumerate(steps):
+                    self.chains[p].append((position, steps, n(prop)))
 
+        self.has_values, self.all_values = defaultdict(list), defaultdict(list)
+        for cls, expr in necessary:
+            prop = tbox.value(expr, OWL.onProperty)
+            if not named(prop):
+                continue
+            if (value := tbox.value(expr, OWL.hasValue)) is not None:
+                self.has_values[n(cls)].append((n(prop), _node(value)))
+            filler = tbox.value(expr, OWL.allValuesFrom)
+            if named(filler) and filler not in (OWL.Thing, RDFS.Literal) and n(prop) in object_properties:
+                self.all_values[n(cls)].append((n(prop), n(filler)))
 
-def compile_rules(tbox: Graph) -> RuleSet:
-    rules = RuleSet()
-    named = lambda t: isinstance(t, URIRef)  # noqa: E731
-
-    subclass = {(a, b) for a, b in tbox.subject_objects(RDFS.subClassOf) if named(a) and named(b)}
-    definitions = []  # (class, expression) pairs where the expression is anonymous
-    for a, b in tbox.subject_objects(OWL.equivalentClass):
-        if named(a) and named(b):
-            subclass |= {(a, b), (b, a)}
-        elif named(a):
-            definitions.append((a, b))
-        elif named(b):
-            definitions.append((b, a))
-    necessary = [(a, b) for a, b in tbox.subject_objects(RDFS.subClassOf) if named(a) and not named(b)]
-    necessary += definitions
-    # the named parts of an intersection on the superclass side are superclasses (cls-int2)
-    for cls, expr in list(necessary):
-        if (members := tbox.value(expr, OWL.intersectionOf)) is not None:
-            for member in Collection(tbox, members):
-                (subclass.add((cls, member)) if named(member) else necessary.append((cls, member)))
-    subclass = {(a, b) for a, b in _transitive(subclass) if a != b and b != OWL.Thing}
-
-    subproperty = {(a, b) for a, b in tbox.subject_objects(RDFS.subPropertyOf) if named(a) and named(b)}
-    for a, b in tbox.subject_objects(OWL.equivalentProperty):
-        subproperty |= {(a, b), (b, a)}
-    subproperty = {(a, b) for a, b in _transitive(subproperty) if a != b}
-    inverse = {(a, b) for a, b in tbox.subject_objects(OWL.inverseOf) if named(a) and named(b)}
-    inverse |= {(b, a) for a, b in inverse}
-    object_properties = set(tbox.subjects(RDF.type, OWL.ObjectProperty))
-
-    rules.add_table("scm-sco", "?c ?d", subclass, "?c rdfs:subClassOf ?d .", "")
-    rules.add_table("scm-spo", "?p ?q", subproperty, "?p rdfs:subPropertyOf ?q .", "")
-    rules.add_table("cax-sco", "?c ?d", subclass, "?x a ?d .", "?x a ?c .")
-    rules.add_table("prp-spo1", "?p ?q", subproperty, "?x ?q ?y .", "?x ?p ?y .")
-    rules.add_table("prp-inv", "?p ?q", inverse, "?y ?q ?x .", "?x ?p ?y .")
-    rules.add_table("prp-dom", "?p ?c", [(p, c) for p, c in tbox.subject_objects(RDFS.domain) if named(c)],
-                    "?x a ?c .", "?x ?p ?y .")
-    rules.add_table("prp-rng", "?p ?c", [(p, c) for p, c in tbox.subject_objects(RDFS.range)
-                                          if named(c) and p in object_properties],
-                    "?y a ?c .", "?x ?p ?y . FILTER(!isLiteral(?y))")
-    rules.add_table("prp-symp", "?p", [(p,) for p in tbox.subjects(RDF.type, OWL.SymmetricProperty)],
-                    "?y ?p ?x .", "?x ?p ?y .")
-    rules.add_table("prp-trp", "?p", [(p,) for p in tbox.subjects(RDF.type, OWL.TransitiveProperty)],
-                    "?x ?p ?z .", "?x ?p ?y . ?y ?p ?z .")
-    for prop, chain in tbox.subject_objects(OWL.propertyChainAxiom):
-        steps = []
-        for step in Collection(tbox, chain):
-            inverse_of = tbox.value(step, OWL.inverseOf) if not named(step) else None
-            steps.append(step.n3() if named(step) else f"^{inverse_of.n3()}" if named(inverse_of) else None)
-        if named(prop) and steps and None not in steps:
-            rules.add(f"prp-spo2 {prop}", f"?x {prop.n3()} ?z .", f"?x {'/'.join(steps)} ?z .")
-
-    compiler = _Compiler(tbox)
-    for cls, expr in sorted(definitions):
-        where = compiler.pattern(expr, "?x")
-        if where:
-            rules.add(f"cls-def {cls}", f"?x a {cls.n3()} .", where)
-    for cls, expr in necessary:
-        prop, value = tbox.value(expr, OWL.onProperty), tbox.value(expr, OWL.hasValue)
-        if named(prop) and value is not None:
-            rules.add(f"cls-hv1 {cls}", f"?x {prop.n3()} {value.n3()} .", f"?x a {cls.n3()} .")
-        filler = tbox.value(expr, OWL.allValuesFrom)
-        if named(prop) and named(filler) and filler not in (OWL.Thing, RDFS.Literal) and prop in object_properties:
-            rules.add(f"cls-avf {cls}", f"?y a {filler.n3()} .", f"?x a {cls.n3()} ; {prop.n3()} ?y .")
-    return rules
+        self.definitions = []
+        for cls, expr in sorted(definitions):
+            try:
+                compiled = _expression(tbox, expr)
+            except Unsupported:
+                continue
+            if compiled is not None:
+                self.definitions.append((n(cls), compiled))
+        self.triggered_by = defaultdict(list)   # class or property -> definitions to re-check
+        self.filler_links = defaultdict(set)    # filler class -> properties whose subjects to re-check
+        for definition in self.definitions:
+            for term in _mentions(definition[1], set()):
+                self.triggered_by[term].append(definition)
+            for cls, props in _fillers(definition[1], {}).items():
+                self.filler_links[cls] |= props
+        self.properties = (object_properties | {n(p) for p in tbox.subjects(RDF.type, OWL.DatatypeProperty)}
+                           | set(self.super_properties) | set(self.inverses) | set(self.chains))
 
 
-MEMBER_COUNT = f"""
-PREFIX akg: <{AKG}>
-CONSTRUCT {{ ?p akg:memberCount ?n }} WHERE {{
-  {{ SELECT ?p (COUNT(DISTINCT ?m) AS ?n) WHERE {{
-      ?p a akg:SecurityPartnership ; akg:hasMember ?m .
-      FILTER NOT EXISTS {{ ?p akg:membersComplete false }}
-      OPTIONAL {{ ?p akg:endDate ?end }}
-      FILTER (NOT EXISTS {{ ?p akg:hasMembership ?any . ?any akg:member ?m }}
-              || EXISTS {{ ?p akg:hasMembership ?ms . ?ms akg:member ?m .
-                           FILTER NOT EXISTS {{ ?ms akg:endDate ?left FILTER(!BOUND(?end) || ?left < ?end) }} }})
-  }} GROUP BY ?p }}
-  FILTER NOT EXISTS {{ ?p akg:memberCount ?asserted }}
-}}"""
-"""The members at the latest date the graph records: those whose membership has not ended (or, for
-a partnership that has ended, had not ended before it); for a partnership known only by asserted
-`hasMember`, those members. A partnership whose member list is partial gets no count."""
+class Reasoner:
+    """Forward chaining to a fixpoint, one statement at a time.
 
-PROLOGUE = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    Terms are interned as integers: Python hashes those far faster than pyoxigraph terms, and the
+    reasoner's work is almost all dictionary look-ups."""
+
+    def __init__(self, ontology: Ontology):
+        self.ids: dict = {}
+        self.terms: list = []
+        self.literal: list[bool] = []
+        i, ids = self.intern, self.intern_all
+        o = ontology
+        self.type = i(TYPE)
+        self.super_classes = {i(a): ids(b) for a, b in o.super_classes.items()}
+        self.super_properties = {i(a): ids(b) for a, b in o.super_properties.items()}
+        self.inverses = {i(a): ids(b) for a, b in o.inverses.items()}
+        self.symmetric, self.transitive = set(ids(o.symmetric)), set(ids(o.transitive))
+        self.domains = {i(a): ids(b) for a, b in o.domains.items()}
+        self.ranges = {i(a): ids(b) for a, b in o.ranges.items()}
+        self.chains = {i(p): [(pos, [(i(q), inv) for q, inv in steps], i(result)) for pos, steps, result in links]
+                       for p, links in o.chains.items()}
+        self.has_values = {i(c): [(i(p), i(v)) for p, v in pairs] for c, pairs in o.has_values.items()}
+        self.all_values = {i(c): [(i(p), i(d)) for p, d in pairs] for c, pairs in o.all_values.items()}
+        self.filler_links = {i(c): ids(props) for c, props in o.filler_links.items()}
+        compiled = {id(d): (i(d[0]), self._compile(d[1])) for d in o.definitions}
+        self.definitions = list(compiled.values())
+        self.triggered_by = {i(t): [compiled[id(d)] for d in ds] for t, ds in o.triggered_by.items()}
+        self.out: dict = {}
+        self.into: dict = {}
+        self.derived: list = []
+        self.queue: deque = deque()
+        self.numbers: dict = {}
+        self.class_actions: dict = {}
+        self.property_actions: dict = {}
+        self.counted: list = []
+
+    def intern(self, term) -> int:
+        number = self.ids.get(term)
+        if number is None:
+            number = self.ids[term] = len(self.terms)
+            self.terms.append(term)
+            self.literal.append(isinstance(term, ox.Literal))
+        return number
+
+    def intern_all(self, terms) -> list[int]:
+        return [self.intern(t) for t in terms]
+
+    def _compile(self, expr):
+        tag = expr[0]
+        if tag == "class":
+            return ("class", self.intern(expr[1]))
+        if tag in ("and", "or"):
+            return (tag, [self._compile(e) for e in expr[1]])
+        if tag == "value":
+            return ("value", self.intern(expr[1]), self.intern(expr[2]))
+        if tag == "some":
+            return ("some", self.intern(expr[1]), None if expr[2] is None else self._compile(expr[2]))
+        return expr  # ("range", bounds)
+
+    def assert_(self, s, p, o) -> None:
+        s, p, o = self.intern(s), self.intern(p), self.intern(o)
+        if self._index(s, p, o):
+            self.queue.append((s, p, o))
+
+    def _index(self, s: int, p: int, o: int) -> bool:
+        properties = self.out.get(s)
+        if properties is None:
+            properties = self.out[s] = {}
+        values = properties.get(p)
+        if values is None:
+            values = properties[p] = set()
+        elif o in values:
+            return False
+        values.add(o)
+        if not self.literal[o]:
+            back = self.into.get(o)
+            if back is None:
+                back = self.into[o] = {}
+            subjects = back.get(p)
+            if subjects is None:
+                back[p] = {s}
+            else:
+                subjects.add(s)
+        return True
+
+    def _derive(self, s: int, p: int, o: int) -> None:
+        if not self.literal[s] and self._index(s, p, o):
+            self.derived.append((s, p, o))
+            self.queue.append((s, p, o))
+
+    def _values(self, s: int, p: int):
+        return self.out.get(s, {}).get(p, ())
+
+    def _subjects(self, o: int, p: int):
+        return self.into.get(o, {}).get(p, ())
+
+    def _class_action(self, cls: int):
+        """Everything a new `rdf:type cls` statement sets off, found with one look-up."""
+        action = (self.super_classes.get(cls, ()), self.has_values.get(cls, ()), self.all_values.get(cls, ()),
+                  self.filler_links.get(cls, ()), self.triggered_by.get(cls, ()))
+        self.class_actions[cls] = action if any(action) else None
+        return self.class_actions[cls]
+
+    def _property_action(self, p: int):
+        """Everything a new statement with property p sets off, found with one look-up."""
+        action = (self.super_properties.get(p, ()), self.inverses.get(p, ()), p in self.symmetric,
+                  p in self.transitive, self.ranges.get(p, ()), self.chains.get(p, ()),
+                  self.domains.get(p, ()), self.triggered_by.get(p, ()),
+                  [(c, f) for c, pairs in self.all_values.items() for q, f in pairs if q == p])
+        self.property_actions[p] = action if any(action) else None
+        return self.property_actions[p]
+
+    def run(self) -> None:
+        derive, queue, type_ = self._derive, self.queue, self.type
+        class_actions, property_actions = self.class_actions, self.property_actions
+        while queue:
+            s, p, v = queue.popleft()
+            if p == type_:
+                action = class_actions[v] if v in class_actions else self._class_action(v)
+                if action is None:
+                    continue
+                supers, has_values, all_values, filler_links, triggers = action
+                for cls in supers:
+                    derive(s, type_, cls)
+                for prop, value in has_values:
+                    derive(s, prop, value)
+                for prop, filler in all_values:
+                    for y in list(self._values(s, prop)):
+                        derive(y, type_, filler)
+                for prop in filler_links:
+                    for x in list(self._subjects(s, prop)):
+                        self._check(x, self.definitions)
+                if triggers:
+                    self._check(s, triggers)
+                continue
+            action = property_actions[p] if p in property_actions else self._property_action(p)
+            if action is None:
+                continue
+            supers, inverses, symmetric, transitive, ranges, chains, domains, triggers, all_values = action
+            for q in supers:
+                derive(s, q, v)
+            if not self.literal[v]:
+                for q in inverses:
+                    derive(v, q, s)
+                if symmetric:
+                    derive(v, p, s)
+                if transitive:
+                    for z in list(self._values(v, p)):
+                        derive(s, p, z)
+                    for w in list(self._subjects(s, p)):
+                        derive(w, p, v)
+                for cls in ranges:
+                    derive(v, type_, cls)
+                for position, steps, result in chains:
+                    self._chain(s, v, position, steps, result)
+                if all_values:
+                    types = self._values(s, type_)
+                    for cls, filler in all_values:
+                        if cls in types:
+                            derive(v, type_, filler)
+            for cls in domains:
+                derive(s, type_, cls)
+            if triggers:
+                self._check(s, triggers)
+
+    def _step(self, node: int, step, backwards: bool = False):
+        prop, inverted = step
+        return self._values(node, prop) if inverted == backwards else self._subjects(node, prop)
+
+    def _chain(self, s, v, position, steps, result) -> None:
+        """A new link at `position` of a chain: walk the steps after it forward, those before it back."""
+        start, end = (v, s) if steps[position][1] else (s, v)
+        heads = {start}
+        for step in reversed(steps[:position]):
+            heads = {y for x in heads for y in self._step(x, step, backwards=True)}
+        tails = {end}
+        for step in steps[position + 1:]:
+            tails = {y for x in tails for y in self._step(x, step)}
+        for head in heads:
+            for tail in tails:
+                if not self.literal[tail]:
+                    self._derive(head, result, tail)
+
+    def _check(self, x: int, definitions) -> None:
+        types = self._values(x, self.type)
+        for cls, expr in definitions:
+            if cls not in types and self._holds(expr, x):
+                self._derive(x, self.type, cls)
+
+    def _holds(self, expr, x: int) -> bool:
+        tag = expr[0]
+        if tag == "class":
+            return expr[1] in self._values(x, self.type)
+        if tag == "and":
+            return all(self._holds(e, x) for e in expr[1])
+        if tag == "or":
+            return any(self._holds(e, x) for e in expr[1])
+        if tag == "value":
+            return expr[2] in self._values(x, expr[1])
+        if tag == "some":
+            inner = expr[2]
+            return any(inner is None or self._holds(inner, y) for y in self._values(x, expr[1]))
+        number = self._number(x)  # ("range", bounds)
+        return number is not None and all(test(number, bound) for test, bound in expr[1])
+
+    def _number(self, x: int):
+        if x not in self.numbers:
+            term = self.terms[x]
+            numeric = self.literal[x] and term.datatype.value in NUMERIC
+            self.numbers[x] = float(term.value) if numeric else None
+        return self.numbers[x]
+
+    def count_members(self) -> None:
+        """akg:memberCount, the project's one rule beyond OWL: the members at the latest date the
+        graph records. Those whose membership has not ended (or, for a partnership that has ended,
+        had not ended before it); for a partnership known only by `hasMember`, those members. A
+        partnership whose member list is partial (`akg:membersComplete false`) gets no count. A count
+        asserted, or implied by an asserted size class, is left for the consistency check to judge."""
+        ids = {name: self.intern(ox.NamedNode(AKG + name)) for name in (
+            "SecurityPartnership", "hasMembership", "member", "hasMember", "endDate", "membersComplete",
+            "memberCount")}
+        partial = self.ids.get(ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean))))
+        for p in list(self._subjects(ids["SecurityPartnership"], self.type)):
+            if partial is not None and partial in self._values(p, ids["membersComplete"]):
+                continue
+            memberships = self._values(p, ids["hasMembership"])
+            if memberships:
+                ends = [self.terms[e].value for e in self._values(p, ids["endDate"])]
+                members = set()
+                for ms in memberships:
+                    left = [self.terms[e].value for e in self._values(ms, ids["endDate"])]
+                    if not left or (ends and min(left) >= min(ends)):
+                        members |= set(self._values(ms, ids["member"]))
+            else:
+                members = set(self._values(p, ids["hasMember"]))
+            if members:
+                count = self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
+                self.counted.append((self.terms[p], self.terms[ids["memberCount"]], self.terms[count]))
+                self._derive(p, ids["memberCount"], count)
+
+    def derived_triples(self) -> list[tuple]:
+        terms = self.terms
+        return [(terms[s], terms[p], terms[o]) for s, p, o in self.derived]
 
 
-def materialise(store: Store, rules: RuleSet | None = None, max_rounds: int = 50) -> EntailmentReport:
+def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentReport:
     """Recompute the entailments graph from scratch over everything else in the store."""
     started = time.perf_counter()
-    rules = rules or compile_rules(ontology_graph(store))
+    ontology = ontology or Ontology(ontology_graph(store))
     store.replace_graph(iris.ENTAILMENTS_GRAPH, [])
-    entailed: set[ox.Triple] = set()
-    rounds = 0
-    for phase in ("owl", "count", "owl"):
-        queries = [(n, PROLOGUE + q) for n, q in rules.rules] if phase == "owl" else [("memberCount", MEMBER_COUNT)]
-        while rounds < max_rounds:
-            rounds += 1
-            new = set()
-            for _name, query in queries:
-                new.update(store.query(query).triples())
-            new -= entailed
-            if not new:
-                break
-            entailed |= new
-            store.add_quads(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(iris.ENTAILMENTS_GRAPH))
-                            for t in new)
-            if phase == "count":
-                break
-    return EntailmentReport(len(entailed), rounds, time.perf_counter() - started)
+    reasoner = Reasoner(ontology)
+    predicates = sorted(ontology.properties | {TYPE}, key=lambda t: t.value)
+    for t in _statements(store, predicates):
+        reasoner.assert_(t.subject, t.predicate, t.object)
+    reasoner.run()
+    reasoner.count_members()
+    reasoner.run()
+    schema = [(a, SUBCLASS, b) for a, b in ontology.subclass_pairs]
+    schema += [(a, SUBPROPERTY, b) for a, b in ontology.subproperty_pairs]
+    asserted_schema = {(t.subject, t.predicate, t.object) for t in _statements(store, [SUBCLASS, SUBPROPERTY])}
+    # the schema's own closure too, so that plain rdfs:subClassOf answers what rdfs:subClassOf* does
+    new = reasoner.derived_triples() + [t for t in schema if t not in asserted_schema]
+    graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)
+    store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in new)
+    return EntailmentReport(len(new), time.perf_counter() - started, reasoner.counted)
+
+
+def _statements(store: Store, predicates: list):
+    """Every asserted statement with one of these predicates (the entailments graph left out)."""
+    direct = getattr(store, "statements", None)
+    if direct is not None:
+        return direct(predicates, exclude_graph=iris.ENTAILMENTS_GRAPH)
+    values = " ".join(f"<{p.value}>" for p in predicates)
+    graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH] + [""]
+    return store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}",
+                       default_graphs=graphs).triples()

@@ -115,6 +115,14 @@ class OxigraphStore:
     def add_quads(self, quads):
         self._store.extend(quads)
 
+    def statements(self, predicates, exclude_graph: str | None = None) -> Iterator[ox.Triple]:
+        """Statements with these predicates in any graph but one, straight from the indexes."""
+        excluded = ox.NamedNode(exclude_graph) if exclude_graph else None
+        for predicate in predicates:
+            for quad in self._store.quads_for_pattern(None, predicate, None, None):
+                if quad.graph_name != excluded:
+                    yield ox.Triple(quad.subject, quad.predicate, quad.object)
+
     def graphs(self):
         return sorted(g.value for g in self._store.named_graphs())
 

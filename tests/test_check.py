@@ -19,8 +19,8 @@ BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
 
 def expectations(fixture: Path) -> dict[str, set[str]]:
     """The `# expect-clash:` and `# expect-shape:` header lines of a fixture."""
-    found: dict[str, set[str]] = {"clash": set(), "shape": set()}
-    for kind, iri in re.findall(r"^# expect-(clash|shape): (\S+)$", fixture.read_text(), re.MULTILINE):
+    found: dict[str, set[str]] = {"clash": set(), "shape": set(), "profile": set()}
+    for kind, iri in re.findall(r"^# expect-(clash|shape|profile): (\S+)$", fixture.read_text(), re.MULTILINE):
         found[kind].add(iri)
     return found
 
@@ -35,6 +35,7 @@ def test_the_shipped_graph_passes(shipped_report):
     assert shipped_report.consistency.consistent
     assert shipped_report.consistency.unsatisfiable_classes == []
     assert shipped_report.errors == []
+    assert shipped_report.profile == []
     assert shipped_report.ok
     assert shipped_report.as_text().rstrip().endswith("PASS")
 
@@ -49,7 +50,7 @@ def test_the_cli_exits_0_on_the_shipped_graph_and_prints_json(tmp_path):
 @pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
 def test_each_broken_fixture_is_caught_and_explained(fixture):
     expected = expectations(fixture)
-    assert expected["clash"] or expected["shape"], "a fixture says what it must produce"
+    assert any(expected.values()), "a fixture says what it must produce"
     report = run_check(load_config(), [fixture])
     assert not report.ok
     if expected["clash"]:
@@ -57,8 +58,11 @@ def test_each_broken_fixture_is_caught_and_explained(fixture):
         clashing_subjects = {s for s, _, _ in report.consistency.explanation}
         assert expected["clash"] <= clashing_subjects
         assert 1 <= len(report.consistency.explanation) <= 6, "small enough to read"
-    else:
-        assert report.consistency.consistent, "dates are the shapes' business, not the reasoner's"
+    elif expected["shape"]:
+        assert report.consistency.consistent, "dates and sources are the shapes' business, not the reasoner's"
+    if expected["profile"]:
+        assert expected["profile"] <= {v.subject for v in report.profile}
+        assert "FAIL  OWL 2 DL" in report.as_text()
     if expected["shape"]:
         assert expected["shape"] <= {v.focus for v in report.errors}
         text = report.as_text()
@@ -80,3 +84,10 @@ def test_check_data_does_not_change_the_served_graph(store):
     before = len(store)
     run_check(load_config(), [FIXTURES / "broken" / "treaty-and-verbal-commitment.ttl"], explain=False)
     assert len(store) == before
+
+
+def test_the_check_endpoint_serves_the_current_report(client):
+    body = client.get("/check", headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True and body["consistency"]["consistent"] is True and body["shapes"] == []
+    text = client.get("/check", headers={"Accept": "text/plain"}).get_data(as_text=True)
+    assert text.rstrip().endswith("PASS") and "HermiT" in text

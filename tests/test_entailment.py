@@ -7,7 +7,8 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from service import entailment, iris
+from service import entailment, iris, loader
+from service.config import load_config
 from service.store import OxigraphStore
 
 EX = Namespace("http://example.org/")
@@ -101,7 +102,10 @@ def test_recomputing_replaces_the_old_entailments(small_store):
 
 
 def test_member_count_counts_current_members():
+    config = load_config()
     store = OxigraphStore()
+    store.add_quads(loader.read_all([f for f in loader.source_files(config["ONTOLOGY_DIR"], config["DATA_DIR"])
+                                     if f.graph.startswith(iris.GRAPH + "ontology/")]))
     ttl = f"""@prefix akg: <{iris.AKG}> . @prefix : <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
     :p a akg:SecurityPartnership ; akg:hasMembership :m1 , :m2 , :m3 .
     :m1 akg:member :a ; akg:startDate "2000-01-01"^^xsd:date .

@@ -792,3 +792,18 @@ def test_quality_check_catches_its_fault(faulty_store, name):
     assert expected <= found
     if name == "qc-states-without-wikidata":
         assert S("cow-qcz") not in found, "historical states need no Wikidata link"
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES_DIR.glob("*.rq")), ids=lambda p: p.stem)
+def test_sparqlwrapper_sees_the_right_query_type(path):
+    """SPARQLWrapper guesses a query's type from its text, and its comment stripping leaves every
+    other line of a comment block: an update keyword in a header (even inside a word, as "clear"
+    in "nuclear") would make it refuse to send a SELECT by GET. Analysts load these files as they are."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    text = path.read_text()
+    client = SPARQLWrapper("http://127.0.0.1/sparql")
+    client.setQuery(text)
+    body = re.sub(r"(?im)^\s*(#|PREFIX).*$", "", text)
+    actual = re.search(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", body, re.IGNORECASE).group(1).upper()
+    assert client.queryType == actual

@@ -1,0 +1,200 @@
+"""Exports for other tools: the state network as GraphML (Gephi, NetworkX) and pictures for reports.
+
+The state network: one node per state that belongs to a security partnership, one edge per pair of
+states that share at least one, weighted by how many they share. With a date, only memberships in
+force on that date count (no end date means still in force; undated memberships, which cannot be
+placed in time, are left out).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from . import iris
+
+WORLD_MAP = Path(__file__).resolve().parent / "static" / "world.json"
+
+MEMBERSHIPS = """
+PREFIX akg:  <https://w3id.org/alliance-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl:  <http://www.w3.org/2002/07/owl#>
+SELECT ?partnership ?partnershipLabel ?isAlliance ?state ?stateLabel ?iso3 ?cowCode ?wikidata ?start ?end
+WHERE {
+  ?partnership a akg:SecurityPartnership ; rdfs:label ?partnershipLabel ; akg:hasMember ?state .
+  ?state a akg:State ; rdfs:label ?stateLabel .
+  OPTIONAL { ?state akg:iso3 ?iso3 }
+  OPTIONAL { ?state akg:cowCode ?cowCode }
+  OPTIONAL { ?state owl:sameAs ?wikidata FILTER STRSTARTS(STR(?wikidata), "http://www.wikidata.org/entity/") }
+  OPTIONAL {
+    ?partnership akg:hasMembership ?membership . ?membership akg:member ?state .
+    OPTIONAL { ?membership akg:startDate ?memberSince } OPTIONAL { ?membership akg:endDate ?memberUntil }
+  }
+  OPTIONAL { ?partnership akg:startDate ?partnershipStart }
+  OPTIONAL { ?partnership akg:endDate ?partnershipEnd }
+  BIND (COALESCE(?memberSince, ?partnershipStart) AS ?start)
+  BIND (COALESCE(?memberUntil, ?partnershipEnd) AS ?end)
+  BIND (EXISTS { ?partnership a akg:Alliance } AS ?isAlliance)
+}
+ORDER BY ?partnership ?state
+"""
+
+
+class ExportError(ValueError):
+    """A request for an export that cannot be met (bad date, nothing to draw, unknown file type)."""
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ExportError(f"--on {text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+def memberships(store, on: dt.date | None = None, alliances_only: bool = False) -> list[dict]:
+    """One dict per (partnership, state), in force on `on` when given."""
+    found = []
+    for row in store.query(MEMBERSHIPS).rows():
+        record = {name: term.value for name, term in row.items()}
+        record["isAlliance"] = record.get("isAlliance") == "true"
+        if alliances_only and not record["isAlliance"]:
+            continue
+        if on is not None:
+            start, end = record.get("start"), record.get("end")
+            if start is None or dt.date.fromisoformat(start[:10]) > on:
+                continue
+            if end is not None and dt.date.fromisoformat(end[:10]) <= on:
+                continue
+        found.append(record)
+    return found
+
+
+def state_network(store, on: dt.date | None = None, alliances_only: bool = False):
+    """The networkx.Graph of states linked by shared partnerships, with attributes for Gephi."""
+    import networkx as nx
+
+    graph = nx.Graph(name="alliance-kg state network", date=on.isoformat() if on else "any time",
+                     alliancesOnly=alliances_only)
+    members: dict[str, list[dict]] = {}
+    for record in memberships(store, on, alliances_only):
+        state = record["state"]
+        if state not in graph:
+            graph.add_node(state, label=record["stateLabel"], iri=state,
+                           key=state.removeprefix(iris.ID + "state/"),
+                           iso3=record.get("iso3", ""), cowCode=int(record.get("cowCode", -1)),
+                           wikidata=record.get("wikidata", ""))
+        members.setdefault(record["partnership"], []).append(record)
+    for partnership, records in members.items():
+        for i, a in enumerate(records):
+            for b in records[i + 1:]:
+                if a["state"] == b["state"]:
+                    continue
+                if not graph.has_edge(a["state"], b["state"]):
+                    graph.add_edge(a["state"], b["state"], weight=0, partnerships=[], alliance=False)
+                edge = graph.edges[a["state"], b["state"]]
+                if a["partnershipLabel"] not in edge["partnerships"]:
+                    edge["partnerships"].append(a["partnershipLabel"])
+                    edge["weight"] += 1
+                edge["alliance"] = edge["alliance"] or a["isAlliance"]
+    for _, _, data in graph.edges(data=True):  # GraphML attributes are scalars
+        data["partnerships"] = " | ".join(sorted(data["partnerships"]))
+    return graph
+
+
+def write_graphml(graph, output) -> None:
+    import networkx as nx
+    nx.write_graphml(graph, output, named_key_ids=True)
+
+
+def plot_network(graph, output: Path, title: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    if graph.number_of_nodes() == 0:
+        raise ExportError("no state belongs to a partnership on that date: nothing to draw")
+    positions = nx.spring_layout(graph, seed=7, k=0.6, weight="weight")
+    figure, axes = plt.subplots(figsize=(12, 9))
+    alliance_edges = [(a, b) for a, b, d in graph.edges(data=True) if d["alliance"]]
+    other_edges = [(a, b) for a, b, d in graph.edges(data=True) if not d["alliance"]]
+    nx.draw_networkx_edges(graph, positions, edgelist=other_edges, ax=axes, edge_color="#2ca02c", alpha=0.4,
+                           style="dashed")
+    nx.draw_networkx_edges(graph, positions, edgelist=alliance_edges, ax=axes, edge_color="#1f77b4", alpha=0.35)
+    sizes = [30 + 8 * graph.degree(n) for n in graph]
+    nx.draw_networkx_nodes(graph, positions, ax=axes, node_size=sizes, node_color="#1d3557")
+    nx.draw_networkx_labels(graph, positions, labels={n: d["label"] for n, d in graph.nodes(data=True)},
+                            ax=axes, font_size=7, verticalalignment="bottom")
+    axes.set_title(title)
+    axes.plot([], [], color="#1f77b4", label="share an alliance")
+    axes.plot([], [], color="#2ca02c", linestyle="dashed", label="share another security partnership")
+    axes.legend(loc="lower left", fontsize=8)
+    axes.axis("off")
+    _save(figure, output)
+
+
+def plot_map(records: list[dict], output: Path, title: str) -> None:
+    """States coloured by partnership (a state in several takes the colour of the largest)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    if not records:
+        raise ExportError("no state belongs to a partnership on that date: nothing to draw")
+    world = json.loads(WORLD_MAP.read_text(encoding="utf-8"))
+    groups: dict[str, set[str]] = {}
+    for record in records:
+        groups.setdefault(record["partnershipLabel"], set()).add(record["state"].removeprefix(iris.ID + "state/"))
+    ordered = sorted(groups, key=lambda g: (-len(groups[g]), g))
+    palette = plt.get_cmap("tab20").colors
+    colour = {g: palette[i % len(palette)] for i, g in enumerate(ordered)}
+    figure, axes = plt.subplots(figsize=(14, 7))
+    polygons, fills, dots = [], [], []
+    for country in world["countries"]:
+        group = next((g for g in ordered if country["key"] in groups[g]), None)
+        fill = colour[group] if group else (0.89, 0.89, 0.89)
+        for ring in country["rings"]:
+            polygons.append(ring)
+            fills.append(fill)
+        if not country["rings"] and group:
+            dots.append((country["label"], fill))
+    axes.add_collection(PolyCollection(polygons, facecolors=fills, edgecolors="white", linewidths=0.3))
+    for (x, y), fill in dots:
+        axes.plot(x, y, "o", color=fill, markersize=4)
+    axes.set_xlim(-180, 180)
+    axes.set_ylim(-58, 84)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    axes.set_title(title)
+    shown = ordered[:14]
+    axes.legend(handles=[Patch(color=colour[g], label=g) for g in shown], loc="upper center",
+                bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7, frameon=False,
+                title="a state in several partnerships takes the colour of the largest; " + world["attribution"],
+                title_fontsize=6)
+    _save(figure, output)
+
+
+def check_picture_file(output: Path) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in {"png", "svg"}:
+        raise ExportError(f"cannot write {output}: the file name must end in .png or .svg")
+    if not output.parent.is_dir():
+        raise ExportError(f"cannot write {output}: no folder {output.parent}")
+    return suffix
+
+
+def _save(figure, output: Path) -> None:
+    import matplotlib.pyplot as plt
+    try:
+        suffix = check_picture_file(output)
+    except ExportError:
+        plt.close(figure)
+        raise
+    partial = output.with_name(output.name + ".part")
+    figure.savefig(partial, format=suffix, dpi=150, bbox_inches="tight")
+    plt.close(figure)
+    partial.replace(output)

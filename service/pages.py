@@ -1,0 +1,108 @@
+"""What each HTML page shows: an entity's facts, tables and partner network; the ontology's terms."""
+from __future__ import annotations
+
+import math
+
+from . import describe, iris
+
+AKG = iris.AKG
+PARTNERSHIP, ACTOR = AKG + "SecurityPartnership", AKG + "Actor"
+LINKS_OUT = {iris.PREFIXES["owl"] + "sameAs", AKG + "atopId", AKG + "cowCode", AKG + "iso3"}
+NETWORK_LIMIT = 48
+INCOMING_LIMIT = 500
+TERM_KINDS = ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "NamedIndividual")
+
+
+def curie(iri: str) -> str:
+    """A short name for an IRI: prefix:local where a project prefix fits, else the IRI."""
+    for prefix, namespace in sorted(iris.PREFIXES.items(), key=lambda item: -len(item[1])):
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def ontology_page(store, modules: list[str], iri: str) -> dict:
+    """The terms of the given ontology modules by kind, with the document's own header statements."""
+    terms = describe.ontology_terms(store, modules)
+    names = describe.labels(store, {t["term"] for t in terms} | _referenced(terms))
+    groups = {kind: [t for t in terms if iris.PREFIXES["owl"] + kind in t["kind"]] for kind in TERM_KINDS}
+    for members in groups.values():
+        members.sort(key=lambda t: names.get(t["term"], t["term"]).lower())
+    header = describe.statements(store, iri)[2] if describe.exists(store, iri) else []
+    header_names = describe.labels(store, {v.value for s in header for v, _ in s.values if v.is_iri}
+                                   | {s.predicate for s in header})
+    return {"iri": iri, "groups": groups, "labels": names | header_names, "header": header,
+            "modules": sorted(m.rsplit("/", 1)[1] for m in describe.ontology_modules(store))}
+
+
+def _referenced(terms: list[dict]) -> set[str]:
+    return {iri for t in terms for column in ("parent", "domain", "range", "source") for iri in t[column]}
+
+
+def entity_page(store, iri: str) -> dict:
+    """Everything the HTML page of one resource shows."""
+    asserted_types, entailed_types, statements = describe.statements(store, iri)
+    all_types = {t.value for t in asserted_types + entailed_types}
+    page = {"iri": iri, "asserted_types": asserted_types, "entailed_types": entailed_types,
+            "links_out": [s for s in statements if s.predicate in LINKS_OUT],
+            "statements": sorted((s for s in statements if s.predicate not in LINKS_OUT),
+                                 key=lambda s: (s.predicate != iris.PREFIXES["rdfs"] + "label", curie(s.predicate))),
+            "sources": describe.sources(store, iri), "incoming": describe.incoming(store, iri, INCOMING_LIMIT), "incoming_limit": INCOMING_LIMIT,
+            "members": [], "scope_conditions": [], "agreements": [], "partnerships": [], "diffusion": [],
+            "network": None}
+    if PARTNERSHIP in all_types:
+        page["members"] = describe.members(store, iri)
+        page["scope_conditions"] = describe.scope_conditions(store, iri)
+        page["agreements"] = describe.agreements(store, iri)
+    if ACTOR in all_types:
+        page["partnerships"] = describe.partnerships_of(store, iri)
+        page["diffusion"] = describe.diffusion_of(store, iri)
+    mentioned = _mentioned(page, all_types)
+    names = describe.labels(store, mentioned)
+    if ACTOR in all_types:
+        page["network"] = network_picture(iri, describe.partners(store, iri), names, store)
+    page["labels"] = names
+    page["members"].sort(key=lambda m: (m["start"] or "9999", names.get(m["member"], m["member"])))
+    for statement in page["statements"]:
+        statement.values.sort(key=lambda pair: names.get(pair[0].value, pair[0].value))
+    page["label"] = names.get(iri) or iri.rsplit("/", 1)[-1]
+    return page
+
+
+def _mentioned(page: dict, types: set[str]) -> set[str]:
+    """Every IRI the page names, so that one query fetches all their labels."""
+    found = {page["iri"]} | types
+    for statement in page["statements"] + page["links_out"]:
+        found.add(statement.predicate)
+        found |= {v.value for v, _ in statement.values if v.is_iri}
+    found |= {s.value for s, _ in page["incoming"] if s.is_iri} | {p for _, p in page["incoming"]}
+    for rows in (page["members"], page["partnerships"], page["diffusion"]):
+        for row in rows:
+            found |= {v for k, v in row.items() if isinstance(v, str) and v.startswith(("http://", "https://"))}
+            found |= set(row.get("sources", []))
+    for rows in (page["scope_conditions"], page["agreements"], page["sources"]):
+        for row in rows:
+            found |= {v for vs in row.values() for v in (vs if isinstance(vs, list) else [vs])
+                      if isinstance(v, str) and v.startswith(("http://", "https://"))}
+    return found
+
+
+def network_picture(center: str, partners: list[dict], names: dict, store) -> dict | None:
+    """A radial picture: the actor in the middle, its partners on a circle, line width by shared partnerships."""
+    if not partners:
+        return None
+    shown = partners[:NETWORK_LIMIT]
+    names = names | describe.labels(store, {p["partner"] for p in shown} - set(names))
+    size, radius = 640, 230
+    middle = size / 2
+    nodes = []
+    for index, partner in enumerate(shown):
+        angle = 2 * math.pi * index / len(shown) - math.pi / 2
+        x, y = middle + radius * math.cos(angle), middle + radius * math.sin(angle)
+        nodes.append({"iri": partner["partner"], "label": names.get(partner["partner"], curie(partner["partner"])),
+                      "x": round(x, 1), "y": round(y, 1), "shared": partner["shared"],
+                      "diffusion": partner["diffusion"], "anchor": "start" if math.cos(angle) >= 0 else "end",
+                      "label_x": round(middle + (radius + 12) * math.cos(angle), 1),
+                      "label_y": round(middle + (radius + 12) * math.sin(angle) + 4, 1)})
+    return {"size": size, "middle": middle, "center": center, "nodes": nodes,
+            "hidden": len(partners) - len(shown), "label": names.get(center, curie(center))}

@@ -1,0 +1,54 @@
+"""Blueprint: /check, the current consistency and data-rule report of the graph being served."""
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from rdflib import Graph
+
+from . import iris
+from .check import SHAPES_FILE, check_store
+from .store import OxigraphStore
+
+bp = Blueprint("reports", __name__)
+_lock = threading.Lock()
+
+
+def current_report():
+    """The report for the graph as it is now: recomputed when the graph has changed since the last
+    one (HermiT takes seconds), on a copy, so that queries go on meanwhile."""
+    store = current_app.extensions["alliance_kg.store"]
+    generation = (current_app.extensions.get("alliance_kg.generation", 0), len(store))
+    cached = current_app.extensions.get("alliance_kg.check_report")
+    if cached and cached[0] == generation:
+        return cached[1]
+    with _lock:
+        cached = current_app.extensions.get("alliance_kg.check_report")
+        if cached and cached[0] == generation:
+            return cached[1]
+        copy = OxigraphStore()
+        graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH] + [""]
+        for graph in graphs:
+            result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[graph])
+            if graph:
+                copy.replace_graph(graph, result.triples())
+            else:
+                copy.add_quads(_in_default(result.triples()))
+        shapes = Graph().parse(str(current_app.config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")
+        report = check_store(copy, shapes)
+        current_app.extensions["alliance_kg.check_report"] = (generation, report)
+        return report
+
+
+def _in_default(triples):
+    import pyoxigraph as ox
+    return (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+
+
+@bp.route("/check")
+def check():
+    report = current_report()
+    best = request.accept_mimetypes.best_match(["application/json", "text/plain"], default="application/json")
+    if request.args.get("format") == "text" or best == "text/plain":
+        return Response(report.as_text(), mimetype="text/plain")
+    return jsonify(report.as_dict())

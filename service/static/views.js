@@ -1,0 +1,471 @@
+// Result views for YASR besides the table: network, map and timeline, drawn as plain SVG.
+// Each view works on any SELECT answer whose columns fit it; the conventions (docs/guide.md):
+//   network   ?state + ?partner (or ?stateA/?stateB, ?from/?to, ?origin/?recipient): one edge a row;
+//             or ?partnership + ?state (or ?member): states linked when they share a partnership.
+//   map       ?state (or ?member) holding /id/state/{KEY} IRIs, coloured by ?partnership (or ?kind).
+//   timeline  ?start (or ?memberSince, ?accessionDate, ?date ...) and, if the answer has it, ?end:
+//             a bar from start to end (no end: still in force), a dot when the answer has no end column.
+//   all       ?xLabel names ?x; ?kind is the kind of partnership; ?start/?end filter by a chosen date.
+(function () {
+  "use strict";
+  const SVG = "http://www.w3.org/2000/svg";
+  const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+    "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"];
+  const EDGE_PAIRS = [["state", "partner"], ["stateA", "stateB"], ["from", "to"], ["origin", "recipient"],
+    ["source", "target"]];
+  const DIRECTED = new Set(["from", "origin", "source"]);  // these pairs point from the first to the second
+  const GROUPS = ["partnership", "alliance", "group"];
+  const MEMBERS = ["state", "member"];
+  const STARTS = ["start", "startDate", "memberSince", "since", "accessionDate", "signedOn", "date"];
+  const ENDS = ["end", "endDate", "memberUntil", "until"];
+  let settings = { idBase: "https://w3id.org/alliance-kg/id/", worldUrl: "/ui/static/world.json" };
+  let worldPromise = null;
+
+  // ---- reading an answer -------------------------------------------------------------------------
+  function answer(yasr) {
+    const results = yasr.results;
+    if (!results || results.getType() !== "json" || !results.getVariables) return null;
+    const variables = results.getVariables() || [];
+    if (!variables.length) return null;
+    return { variables: variables, rows: results.getBindings() || [] };
+  }
+  const first = (variables, names) => names.find((n) => variables.includes(n));
+  const value = (row, name) => (name && row[name] ? row[name].value : undefined);
+  function shortName(iri) {
+    const cut = Math.max(iri.lastIndexOf("/"), iri.lastIndexOf("#"));
+    return cut >= 0 ? iri.slice(cut + 1) : iri;
+  }
+  function labelOf(row, name) {
+    return value(row, name + "Label") || (row[name] && row[name].type === "uri" ? shortName(row[name].value) : value(row, name));
+  }
+  function localLink(iri) {  // /id/ IRIs resolve on this server (the entity pages)
+    return iri && iri.startsWith(settings.idBase) ? "/id/" + iri.slice(settings.idBase.length) : iri;
+  }
+  function stateKey(row, name) {
+    const iri = value(row, name);
+    const base = settings.idBase + "state/";
+    if (iri && iri.startsWith(base)) return iri.slice(base.length);
+    const iso = value(row, "iso3");
+    return iso ? iso.toUpperCase() : null;
+  }
+  function startColumn(variables) {
+    return first(variables, STARTS) ||
+      variables.find((v) => /(Since|Start|StartDate|Date)$/.test(v) && !/end/i.test(v));
+  }
+  function parseDate(text) {
+    if (!text) return null;
+    const m = /^(-?\d{1,4})(?:-(\d\d))?(?:-(\d\d))?/.exec(text);
+    if (!m) return null;
+    return Date.UTC(Number(m[1]), m[2] ? Number(m[2]) - 1 : 0, m[3] ? Number(m[3]) : 1);
+  }
+  function inForce(row, startName, endName, day) {  // no date chosen, or start <= day < end
+    if (day === null) return true;
+    const start = parseDate(value(row, startName));
+    const end = parseDate(value(row, endName));
+    return (start === null || start <= day) && (end === null || day < end);
+  }
+  function el(name, attributes, parent) {
+    const node = document.createElementNS(SVG, name);
+    for (const [k, v] of Object.entries(attributes || {})) node.setAttribute(k, v);
+    if (parent) parent.append(node);
+    return node;
+  }
+  function html(tag, attributes, parent, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attributes || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.append(node);
+    return node;
+  }
+  function title(node, text) { el("title", {}, node).textContent = text; }
+  function colourFor(keys) {
+    const colours = new Map();
+    keys.forEach((k, i) => colours.set(k, PALETTE[i % PALETTE.length]));
+    return colours;
+  }
+  function legend(parent, colours, note) {
+    const box = html("div", { class: "akg-legend" }, parent);
+    for (const [name, colour] of colours) {
+      const item = html("span", { class: "akg-legend-item" }, box);
+      html("i", { style: `background:${colour}` }, item);
+      item.append(name);
+    }
+    if (note) html("span", { class: "akg-note" }, box, note);
+  }
+  function controls(parent, options) {  // a date field and, when given kinds, a kind selector
+    const form = html("form", { class: "akg-controls" }, parent);
+    form.addEventListener("submit", (e) => e.preventDefault());
+    const dateLabel = html("label", {}, form, options.dateText + " ");
+    const date = html("input", { type: "date", name: "date", value: options.date || "" }, dateLabel);
+    let kind = null;
+    if (options.kinds && options.kinds.length > 1) {
+      const kindLabel = html("label", {}, form, " kind ");
+      kind = html("select", { name: "kind" }, kindLabel);
+      html("option", { value: "" }, kind, "every kind");
+      for (const k of options.kinds) html("option", { value: k }, kind, k);
+    }
+    const status = html("span", { class: "akg-status" }, form);
+    return { form: form, date: date, kind: kind, status: status,
+      day: () => (date.value ? parseDate(date.value) : null), kindValue: () => (kind ? kind.value : "") };
+  }
+  function kindsOf(rows, kindName) {
+    return kindName ? [...new Set(rows.map((r) => value(r, kindName)).filter(Boolean))].sort() : [];
+  }
+
+  // ---- network ------------------------------------------------------------------------------------
+  function networkShape(variables) {
+    const pair = EDGE_PAIRS.find(([a, b]) => variables.includes(a) && variables.includes(b));
+    if (pair) return { pair: pair };
+    const group = first(variables, GROUPS);
+    const member = first(variables, MEMBERS);
+    return group && member ? { group: group, member: member } : null;
+  }
+
+  function networkEdges(rows, shape, startName, endName, day, kindName, kind) {
+    const nodes = new Map();
+    const edges = new Map();
+    const keep = rows.filter((r) => inForce(r, startName, endName, day) && (!kind || value(r, kindName) === kind));
+    const node = (row, name) => {
+      const id = value(row, name);
+      if (!nodes.has(id)) nodes.set(id, { id: id, label: labelOf(row, name), degree: 0 });
+      return nodes.get(id);
+    };
+    const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
+    const link = (a, b, via, kindValue, undated) => {
+      if (a.id === b.id) return;
+      const key = directed || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
+      if (!edges.has(key)) { edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true }); a.degree++; b.degree++; }
+      const edge = edges.get(key);
+      if (via) edge.via.add(via);
+      edge.undated = edge.undated && undated;
+    };
+    if (shape.pair) {
+      for (const r of keep) {
+        if (!value(r, shape.pair[0]) || !value(r, shape.pair[1])) continue;
+        const via = value(r, "partnershipLabel") || value(r, "alliances") || value(r, "items") || value(r, "itemLabel") || value(r, "eventLabel");
+        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName));
+      }
+    } else {
+      const byGroup = new Map();
+      for (const r of keep) {
+        const g = value(r, shape.group);
+        if (!g || !value(r, shape.member)) continue;
+        if (!byGroup.has(g)) byGroup.set(g, { label: labelOf(r, shape.group), members: [] });
+        byGroup.get(g).members.push({ node: node(r, shape.member), kind: value(r, kindName), undated: !value(r, startName) });
+      }
+      for (const { label, members } of byGroup.values()) {
+        for (let i = 0; i < members.length; i++) {
+          for (let j = i + 1; j < members.length; j++) {
+            link(members[i].node, members[j].node, label, members[i].kind, members[i].undated || members[j].undated);
+          }
+        }
+      }
+    }
+    return { nodes: [...nodes.values()], edges: [...edges.values()], directed: directed };
+  }
+
+  // ForceAtlas2-like layout (repulsion grows with degree, linear attraction, gravity), started from a
+  // fixed circle so that the same answer gives the same picture; then scaled to fit the canvas.
+  function layoutComponent(nodes, edges, left, top, width, height) {
+    const n = nodes.length;
+    nodes.forEach((d, i) => {
+      const angle = (2 * Math.PI * i) / Math.max(n, 1);
+      d.x = 100 * Math.cos(angle);
+      d.y = 100 * Math.sin(angle);
+    });
+    if (n > 1) {
+      const repulsion = 40, gravity = 0.05;
+      for (let step = 0, speed = 10; step < 400; step++, speed *= 0.99) {
+        for (const d of nodes) { d.dx = -gravity * (d.degree + 1) * d.x; d.dy = -gravity * (d.degree + 1) * d.y; }
+        for (let i = 0; i < n; i++) {
+          for (let j = i + 1; j < n; j++) {
+            const a = nodes[i], b = nodes[j];
+            const dx = a.x - b.x, dy = a.y - b.y;
+            const distance2 = Math.max(dx * dx + dy * dy, 0.01);
+            const force = (repulsion * (a.degree + 1) * (b.degree + 1)) / distance2;
+            a.dx += dx * force; a.dy += dy * force; b.dx -= dx * force; b.dy -= dy * force;
+          }
+        }
+        for (const e of edges) {
+          const dx = e.a.x - e.b.x, dy = e.a.y - e.b.y;
+          e.a.dx -= dx; e.a.dy -= dy; e.b.dx += dx; e.b.dy += dy;
+        }
+        for (const d of nodes) {
+          const length = Math.max(Math.hypot(d.dx, d.dy), 0.01);
+          const move = Math.min(length / (d.degree + 1), speed);
+          d.x += (d.dx / length) * move;
+          d.y += (d.dy / length) * move;
+        }
+      }
+    }
+    const xs = nodes.map((d) => d.x), ys = nodes.map((d) => d.y);
+    const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const margin = 20, labelRoom = 90;
+    const scale = Math.min((width - 2 * margin - labelRoom) / Math.max(maxX - minX, 1),
+      (height - 2 * margin) / Math.max(maxY - minY, 1));
+    for (const d of nodes) {
+      d.x = left + margin + (d.x - minX) * scale + (width - 2 * margin - labelRoom - (maxX - minX) * scale) / 2;
+      d.y = top + margin + (d.y - minY) * scale + (height - 2 * margin - (maxY - minY) * scale) / 2;
+    }
+  }
+
+  // Each connected part is laid out alone, in a column as wide as the square root of its size.
+  function layout(nodes, edges, width, height) {
+    const part = new Map(nodes.map((d) => [d, d]));
+    const find = (d) => { while (part.get(d) !== d) d = part.get(d); return d; };
+    for (const e of edges) part.set(find(e.a), find(e.b));
+    const parts = new Map();
+    for (const d of nodes) {
+      const root = find(d);
+      if (!parts.has(root)) parts.set(root, { nodes: [], edges: [] });
+      parts.get(root).nodes.push(d);
+    }
+    for (const e of edges) parts.get(find(e.a)).edges.push(e);
+    const ordered = [...parts.values()].sort((p, q) => q.nodes.length - p.nodes.length);
+    const total = ordered.reduce((sum, p) => sum + Math.sqrt(p.nodes.length), 0);
+    let left = 0;
+    for (const p of ordered) {
+      const share = (width * Math.sqrt(p.nodes.length)) / total;
+      layoutComponent(p.nodes, p.edges, left, 0, share, height);
+      left += share;
+    }
+  }
+
+  class NetworkView {
+    constructor(yasr) { this.yasr = yasr; this.priority = 3; this.label = "Network"; }
+    canHandleResults() {
+      const a = answer(this.yasr);
+      return !!(a && a.rows.length && networkShape(a.variables));
+    }
+    getIcon() { return icon("M4 4h4v4H4zM16 4h4v4h-4zM10 16h4v4h-4zM6 8l6 8M18 8l-6 8M8 6h8"); }
+    draw() {
+      const a = answer(this.yasr);
+      const shape = networkShape(a.variables);
+      const startName = startColumn(a.variables);
+      const endName = first(a.variables, ENDS);
+      const kindName = first(a.variables, ["kind", "kindLabel", "confidence"]);
+      const root = html("div", { class: "akg-view akg-network" }, this.yasr.resultsEl);
+      const ui = controls(root, { dateText: startName ? "in force on" : "(no dates in this answer)", kinds: kindsOf(a.rows, kindName) });
+      if (!startName) ui.date.disabled = true;
+      const picture = html("div", { class: "akg-picture" }, root);
+      const render = () => {
+        picture.replaceChildren();
+        const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
+        ui.status.textContent = `${nodes.length} nodes, ${edges.length} links` +
+          (shape.group ? ` (states sharing a ${shape.group})` : "");
+        const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 900);
+        const height = Math.max(420, Math.min(760, 220 + nodes.length * 6));
+        layout(nodes, edges, width, height);
+        const kinds = [...new Set(edges.map((e) => e.kind || "link"))].sort();
+        const colours = colourFor(kinds);
+        const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
+        title(svg, "Network: " + ui.status.textContent);
+        const defs = el("defs", {}, svg);
+        for (const [kind, colour] of colours) {
+          const marker = el("marker", { id: "akg-arrow-" + kinds.indexOf(kind), viewBox: "0 0 10 10", refX: 18, refY: 5,
+            markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
+          el("path", { d: "M0,0L10,5L0,10z", fill: colour }, marker);
+        }
+        const edgeLayer = el("g", { class: "akg-edges" }, svg);
+        for (const e of edges) {
+          const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colours.get(e.kind || "link"),
+            "stroke-width": Math.min(1 + e.via.size, 5), "stroke-opacity": 0.55, class: "akg-edge" }, edgeLayer);
+          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || "link")})`);
+          if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
+          title(line, `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
+        }
+        const nodeLayer = el("g", { class: "akg-nodes" }, svg);
+        for (const d of nodes) {
+          const anchor = el("a", { href: localLink(d.id), class: "akg-node" }, nodeLayer);
+          el("circle", { cx: d.x, cy: d.y, r: 3 + Math.min(Math.sqrt(d.degree), 5) }, anchor);
+          el("text", { x: d.x + 7, y: d.y + 4 }, anchor).textContent = d.label;
+          title(anchor, `${d.label}: ${d.degree} partner${d.degree === 1 ? "" : "s"}`);
+        }
+        legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
+          (edges.some((e) => e.undated) ? "dashed: undated" : ""));
+      };
+      ui.form.addEventListener("change", render);
+      render();
+    }
+  }
+
+  // ---- map ----------------------------------------------------------------------------------------
+  function mapShape(variables) {
+    const stateName = first(variables, MEMBERS) || (variables.includes("iso3") ? "iso3" : null);
+    return stateName ? { state: stateName, group: first(variables, GROUPS.concat(["kind"])) } : null;
+  }
+  const project = ([lon, lat], scale) => [(lon + 180) * scale, (84 - lat) * scale];
+
+  class MapView {
+    constructor(yasr) { this.yasr = yasr; this.priority = 2; this.label = "Map"; }
+    canHandleResults() {
+      const a = answer(this.yasr);
+      if (!a || !a.rows.length) return false;
+      const shape = mapShape(a.variables);
+      return !!(shape && a.rows.some((r) => stateKey(r, shape.state)));
+    }
+    getIcon() { return icon("M3 6l6-2 6 2 6-2v14l-6 2-6-2-6 2zM9 4v14M15 6v14"); }
+    draw() {
+      const a = answer(this.yasr);
+      const shape = mapShape(a.variables);
+      const startName = startColumn(a.variables);
+      const endName = first(a.variables, ENDS);
+      const root = html("div", { class: "akg-view akg-map" }, this.yasr.resultsEl);
+      const ui = controls(root, { dateText: startName ? "members on" : "(no dates in this answer)", date: startName ? new Date().toISOString().slice(0, 10) : "" });
+      if (!startName) ui.date.disabled = true;
+      const picture = html("div", { class: "akg-picture" }, root);
+      if (!worldPromise) worldPromise = fetch(settings.worldUrl).then((r) => { if (!r.ok) throw new Error(`world map: HTTP ${r.status}`); return r.json(); });
+      worldPromise.then((world) => {
+        const render = () => {
+          picture.replaceChildren();
+          const groupsOf = new Map();   // state key -> set of group labels
+          const groupSize = new Map();  // group label -> number of states
+          for (const r of a.rows) {
+            if (!inForce(r, startName, endName, ui.day())) continue;
+            const key = stateKey(r, shape.state);
+            if (!key) continue;
+            const group = shape.group ? labelOf(r, shape.group) : "in the answer";
+            if (!groupsOf.has(key)) groupsOf.set(key, new Set());
+            if (!groupsOf.get(key).has(group)) { groupsOf.get(key).add(group); groupSize.set(group, (groupSize.get(group) || 0) + 1); }
+          }
+          const ordered = [...groupSize.keys()].sort((x, y) => groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
+          const colours = colourFor(ordered);
+          const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
+          const scale = width / 360;
+          const height = Math.round(142 * scale);
+          const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
+          el("rect", { width: width, height: height, class: "akg-sea" }, svg);
+          let coloured = 0;
+          for (const country of world.countries) {
+            const groups = groupsOf.get(country.key);
+            // a state in several partnerships takes the colour of the largest; the tooltip lists all
+            const fill = groups ? colours.get(ordered.find((g) => groups.has(g))) : "#e4e4e4";
+            const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : ""), "data-key": country.key }, svg);
+            if (groups) coloured++;
+            if (country.rings.length) {
+              const d = country.rings.map((ring) => "M" + ring.map((p) => project(p, scale).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
+              el("path", { d: d, fill: fill }, anchor);
+            } else if (groups) {
+              const [x, y] = project(country.label, scale);
+              el("circle", { cx: x, cy: y, r: 3, fill: fill }, anchor);
+            }
+            title(anchor, country.name + (groups ? ": " + [...groups].join("; ") : ""));
+          }
+          ui.status.textContent = `${groupsOf.size} states in the answer${ui.day() !== null ? " on " + ui.date.value : ""}`;
+          legend(picture, colours, "a state in several partnerships takes the colour of the largest; hover for all");
+          html("p", { class: "akg-attribution" }, picture, world.attribution);
+          svg.dataset.coloured = String(coloured);
+        };
+        ui.form.addEventListener("change", render);
+        render();
+      }).catch((error) => { picture.textContent = error.message; });
+    }
+  }
+
+  // ---- timeline -----------------------------------------------------------------------------------
+  class TimelineView {
+    constructor(yasr) { this.yasr = yasr; this.priority = 1; this.label = "Timeline"; }
+    canHandleResults() {
+      const a = answer(this.yasr);
+      return !!(a && a.rows.length && startColumn(a.variables) && a.rows.some((r) => parseDate(value(r, startColumn(a.variables))) !== null));
+    }
+    getIcon() { return icon("M3 12h18M6 8v8M12 6v12M18 9v6"); }
+    draw() {
+      const a = answer(this.yasr);
+      const startName = startColumn(a.variables);
+      const endName = first(a.variables, ENDS);
+      const groupName = first(a.variables, GROUPS) || first(a.variables, ["kind"]);
+      const itemName = first(a.variables, ["state", "member", "event", "item", "partner"]) ||
+        a.variables.find((v) => v !== groupName && !v.endsWith("Label") && v !== startName && v !== endName) || groupName;
+      const kindName = first(a.variables, ["kind"]);
+      const root = html("div", { class: "akg-view akg-timeline" }, this.yasr.resultsEl);
+      const ui = controls(root, { dateText: "mark the date", kinds: kindsOf(a.rows, kindName) });
+      const picture = html("div", { class: "akg-picture" }, root);
+      const render = () => {
+        picture.replaceChildren();
+        const today = Date.now();
+        const dated = [], undated = [];
+        for (const r of a.rows) {
+          if (ui.kindValue() && value(r, kindName) !== ui.kindValue()) continue;
+          (parseDate(value(r, startName)) === null ? undated : dated).push(r);
+        }
+        const lanes = new Map();
+        for (const r of dated) {
+          const lane = groupName ? labelOf(r, groupName) : "";
+          if (!lanes.has(lane)) lanes.set(lane, []);
+          lanes.get(lane).push(r);
+        }
+        const starts = dated.map((r) => parseDate(value(r, startName)));
+        const ends = dated.map((r) => parseDate(value(r, endName)) || (endName ? today : parseDate(value(r, startName))));
+        const year = 365.25 * 864e5;
+        const from = Math.min(...starts) - year, to = Math.max(...ends, ...starts) + year;
+        const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
+        const left = 260, right = 20, rowHeight = 11, laneGap = 20, top = 28;
+        const x = (t) => left + ((t - from) / (to - from)) * (width - left - right);
+        const height = top + dated.length * rowHeight + lanes.size * laneGap + 10;
+        const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
+        title(svg, `Timeline of ${dated.length} dated rows`);
+        const firstYear = new Date(from).getUTCFullYear(), lastYear = new Date(to).getUTCFullYear();
+        const stepYears = [1, 2, 5, 10, 20, 25, 50].find((s) => (lastYear - firstYear) / s <= 12) || 100;
+        for (let y = Math.ceil(firstYear / stepYears) * stepYears; y <= lastYear; y += stepYears) {
+          const tx = x(Date.UTC(y, 0, 1));
+          el("line", { x1: tx, x2: tx, y1: top - 6, y2: height, class: "akg-tick" }, svg);
+          el("text", { x: tx, y: top - 10, class: "akg-tick-label", "text-anchor": "middle" }, svg).textContent = String(y);
+        }
+        const colours = colourFor([...lanes.keys()]);
+        let y = top;
+        for (const [lane, rows] of lanes) {
+          el("text", { x: 4, y: y + 12, class: "akg-lane" }, svg).textContent = lane;
+          y += laneGap - 6;
+          rows.sort((p, q) => parseDate(value(p, startName)) - parseDate(value(q, startName)));
+          for (const r of rows) {
+            const s = parseDate(value(r, startName));
+            const e = parseDate(value(r, endName));
+            const colour = colours.get(lane);
+            const label = itemName && itemName !== groupName ? labelOf(r, itemName) : lane;
+            const mark = el("a", { href: localLink(value(r, itemName) || value(r, groupName) || "#"), class: "akg-mark" }, svg);
+            if (endName) {
+              el("rect", { x: x(s), y: y + 1, width: Math.max(x(e || today) - x(s), 2), height: rowHeight - 3, fill: colour,
+                "fill-opacity": e ? 0.9 : 0.6 }, mark);
+            } else {
+              el("circle", { cx: x(s), cy: y + rowHeight / 2, r: 4, fill: colour }, mark);
+            }
+            el("text", { x: left - 6, y: y + rowHeight - 2, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
+            title(mark, `${label}${lane && label !== lane ? " (" + lane + ")" : ""}: ${value(r, startName)}` +
+              (endName ? ` to ${value(r, endName) || "today (still in force)"}` : ""));
+            y += rowHeight;
+          }
+          y += 6;
+        }
+        if (ui.day() !== null) {
+          el("line", { x1: x(ui.day()), x2: x(ui.day()), y1: top - 6, y2: height, class: "akg-today" }, svg);
+        }
+        ui.status.textContent = `${dated.length} dated rows` + (undated.length ? `, ${undated.length} without a date (listed below)` : "");
+        if (undated.length) {
+          const list = html("ul", { class: "akg-undated" }, picture);
+          for (const r of undated) {
+            html("li", {}, list, [groupName && labelOf(r, groupName), itemName && itemName !== groupName && labelOf(r, itemName)].filter(Boolean).join(": "));
+          }
+        }
+      };
+      ui.form.addEventListener("change", render);
+      render();
+    }
+  }
+
+  function icon(path) {
+    const svg = el("svg", { viewBox: "0 0 24 24", width: 16, height: 16, fill: "none", stroke: "currentColor", "stroke-width": 2 });
+    el("path", { d: path }, svg);
+    return svg;
+  }
+
+  window.AllianceViews = {
+    register(Yasr, options) {
+      settings = Object.assign(settings, options || {});
+      Yasr.registerPlugin("network", NetworkView);
+      Yasr.registerPlugin("map", MapView);
+      Yasr.registerPlugin("timeline", TimelineView);
+    },
+    NetworkView: NetworkView, MapView: MapView, TimelineView: TimelineView,
+  };
+})();

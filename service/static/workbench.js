@@ -1,0 +1,90 @@
+// The query UI at /: YASGUI preset on this endpoint with the project's prefixes, and the saved
+// queries of queries/ offered as titled examples. The result views are in views.js.
+(function () {
+  "use strict";
+  const settings = JSON.parse(document.getElementById("workbench-settings").textContent);
+  const prologue = Object.entries(settings.prefixes).map(([p, iri]) => `PREFIX ${p}: <${iri}>`).join("\n");
+  const starter = prologue + "\n\nSELECT ?partnership ?partnershipLabel WHERE {\n" +
+    "  ?partnership a akg:Alliance ; rdfs:label ?partnershipLabel .\n} ORDER BY ?partnershipLabel\n";
+
+  window.AllianceViews.register(Yasgui.Yasr, settings);
+  const endpoint = new URL(settings.endpoint, window.location.href).href;
+  const yasgui = new Yasgui(document.getElementById("yasgui"), {
+    requestConfig: { endpoint: endpoint, method: "POST" },
+    copyEndpointOnNewTab: true,
+    endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
+    persistenceId: null,   // every visit starts from the preset, not from a stale tab
+    populateFromUrl: true,
+    yasqe: { value: starter },
+    yasr: { prefixes: settings.prefixes, pluginOrder: ["table", "response", "network", "map", "timeline"] },
+  });
+  window.workbench = { yasgui: yasgui, settings: settings };
+
+  // The table links /id/ IRIs to their published address (w3id.org); point them at this server's
+  // entity pages instead, as the views do, when a person is about to follow one.
+  const localise = (event) => {
+    const anchor = event.target.closest && event.target.closest("a[href]");
+    const href = anchor ? anchor.getAttribute("href") : "";  // SVG links have no string .href
+    if (href.startsWith(settings.idBase)) {
+      anchor.setAttribute("href", "/id/" + href.slice(settings.idBase.length));
+      anchor.removeAttribute("target");
+    }
+  };
+  for (const type of ["mouseover", "focusin", "click"]) document.getElementById("yasgui").addEventListener(type, localise, true);
+
+  const list = document.getElementById("example-list");
+  const info = document.getElementById("example-info");
+  const filter = document.getElementById("example-filter");
+
+  function showInfo(example) {
+    info.hidden = false;
+    info.replaceChildren();
+    const title = document.createElement("h2");
+    title.textContent = example.title;
+    info.append(title);
+    for (const [label, key] of [["Question", "question"], ["Serves", "serves"], ["Expect", "expects"]]) {
+      if (!example[key]) continue;
+      const p = document.createElement("p");
+      const b = document.createElement("b");
+      b.textContent = label + ": ";
+      p.append(b, example[key]);
+      info.append(p);
+    }
+  }
+
+  function load(example) {
+    const tab = yasgui.getTab();
+    tab.setQuery(example.query);
+    showInfo(example);
+    for (const li of list.querySelectorAll("li")) li.classList.toggle("current", li.dataset.name === example.name);
+  }
+
+  fetch(settings.examplesUrl).then((r) => {
+    if (!r.ok) throw new Error(`examples: HTTP ${r.status}`);
+    return r.json();
+  }).then((examples) => {
+    for (const example of examples) {
+      const li = document.createElement("li");
+      li.dataset.name = example.name;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "example" + (example.qualityCheck ? " qc" : "");
+      button.textContent = example.title;
+      button.title = example.question;
+      button.addEventListener("click", () => load(example));
+      li.append(button);
+      list.append(li);
+    }
+    list.dataset.count = String(examples.length);
+  }).catch((error) => {
+    list.textContent = "Could not load the examples: " + error.message;
+  });
+
+  filter.addEventListener("input", () => {
+    const needle = filter.value.toLowerCase();
+    for (const li of list.querySelectorAll("li")) {
+      li.hidden = needle !== "" && !li.textContent.toLowerCase().includes(needle) &&
+        !li.querySelector("button").title.toLowerCase().includes(needle);
+    }
+  });
+})();

@@ -1,0 +1,289 @@
+"""The analyst's workbench without a browser: the page at /, its examples, the vendored YASGUI, the world
+map, the view-shaped queries, the GraphML export and plots, and the ontology documentation."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from service import exports, iris, ontology_docs, ui
+from service.cli import main
+from service.datasets import world_map
+
+from .conftest import PROJECT_ROOT, rows
+
+QUERIES = PROJECT_ROOT / "queries"
+RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
+S = lambda key: f"{iris.ID}state/{key}"  # noqa: E731
+P = lambda key: f"{iris.ID}partnership/{key}"  # noqa: E731
+
+
+def settings_of(page: str) -> dict:
+    start = page.index('<script id="workbench-settings" type="application/json">')
+    body = page[page.index(">", start) + 1:page.index("</script>", start)]
+    return json.loads(body)
+
+
+# ---- the page at / ----------------------------------------------------------------------------------
+
+def test_index_presets_endpoint_and_prefixes(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert '<script src="/ui/vendor/yasgui.min.js">' in page
+    settings = settings_of(page)
+    assert settings["endpoint"] == "/sparql"
+    assert settings["prefixes"] == iris.PREFIXES
+    assert settings["idBase"] == iris.ID
+
+
+def test_index_says_how_to_install_yasgui_when_missing(client, monkeypatch, tmp_path):
+    monkeypatch.setattr(ui, "YASGUI_DIR", tmp_path / "nothing-here")
+    response = client.get("/")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert 'id="missing-yasgui"' in page and "npm ci --prefix service/static" in page
+    assert client.get("/ui/vendor/yasgui.min.js").status_code == 503
+
+
+def test_yasgui_bundle_is_served_from_node_modules(client):
+    for name, media_type in ui.YASGUI_FILES.items():
+        response = client.get(f"/ui/vendor/{name}")
+        assert response.status_code == 200, name
+        assert response.mimetype == media_type
+        assert response.get_data() == (ui.YASGUI_DIR / name).read_bytes()
+    assert client.get("/ui/vendor/package.json").status_code == 404
+
+
+def test_yasgui_is_pinned_and_not_committed():
+    package = json.loads((PROJECT_ROOT / "service" / "static" / "package.json").read_text())
+    assert package["dependencies"] == {"@zazuko/yasgui": "4.6.2"}
+    lock = json.loads((PROJECT_ROOT / "service" / "static" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@zazuko/yasgui"]["version"] == "4.6.2"
+    assert "node_modules/" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_own_scripts_are_served_and_nothing_else(client):
+    for name in ("workbench.js", "views.js", "workbench.css", "world.json"):
+        assert client.get(f"/ui/static/{name}").status_code == 200, name
+    for path in ("package.json", "package-lock.json", "node_modules/@zazuko/yasgui/package.json", "../ui.py"):
+        assert client.get(f"/ui/static/{path}").status_code == 404, path
+
+
+# ---- examples -----------------------------------------------------------------------------------------
+
+def test_every_saved_query_is_an_example_with_its_header(client):
+    examples = client.get("/ui/examples.json").get_json()
+    files = sorted(QUERIES.glob("*.rq"))
+    assert sorted(e["name"] for e in examples) == sorted(p.stem for p in files)
+    by_name = {e["name"]: e for e in examples}
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        example = by_name[path.stem]
+        assert example["query"] == text
+        assert f"# title: {example['title']}\n" in text
+        assert f"# question: {example['question']}\n" in text
+        assert example["serves"] and example["expects"]
+        assert example["qualityCheck"] == path.stem.startswith("qc-")
+    # the analysts' questions come before the quality checks
+    flags = [e["qualityCheck"] for e in examples]
+    assert flags == sorted(flags)
+
+
+def test_query_header_reads_only_the_opening_comments():
+    header = ui.query_header("# title: T\n# question: Q?\n# note: n\nSELECT * WHERE {}\n# title: later\n")
+    assert header == {"title": "T", "question": "Q?"}
+
+
+# ---- the world map -------------------------------------------------------------------------------------
+
+def test_world_map_has_every_state_of_the_graph(store):
+    world = json.loads((PROJECT_ROOT / "service" / "static" / "world.json").read_text())
+    keys = {c["key"] for c in world["countries"]}
+    states = {r["s"].removeprefix(iris.ID + "state/")
+              for r in rows(store, "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#State> }")}
+    assert len(states) == 197
+    assert states <= keys
+    assert "Natural Earth" in world["attribution"]
+    for country in world["countries"]:
+        assert country["rings"] or len(country["label"]) == 2  # tiny states are drawn as dots
+
+
+def test_world_map_is_regenerated_identically():
+    shipped = json.loads((PROJECT_ROOT / "service" / "static" / "world.json").read_text())
+    assert world_map.build_world(RAW) == shipped
+
+
+def test_simplify_drops_points_on_a_line_and_keeps_corners():
+    line = [[0, 0], [1, 0.01], [2, 0], [2, 2], [0, 2], [0, 0]]
+    assert world_map.simplify(line, 0.1) == [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]
+
+
+def test_world_map_script_reports_a_missing_raw_folder(tmp_path, capsys):
+    assert world_map.main(["--raw", str(tmp_path), "-o", str(tmp_path / "w.json")]) == 1
+    assert "missing raw data file" in capsys.readouterr().err
+    assert not (tmp_path / "w.json").exists()
+
+
+# ---- the view-shaped queries -------------------------------------------------------------------------------
+
+def test_memberships_over_time(store):
+    answer = rows(store, (QUERIES / "memberships-over-time.rq").read_text())
+    nato = [r for r in answer if r["partnership"] == P("nato")]
+    assert len(nato) == 32
+    assert {r["start"] for r in nato if r["state"] == S("SWE")} == {"2024-03-07"}
+    assert sum(r["start"] == "1949-08-24" for r in nato) == 12
+    assert {r["kind"] for r in nato} == {"alliance"}
+    # undated members (akg:hasMember only) are there, without ?start
+    russia_china = [r for r in answer if r["partnership"] == P("russia-china")]
+    assert {r["state"] for r in russia_china} == {S("RUS"), S("CHN")}
+    assert all("start" not in r for r in russia_china)
+    assert {r["kind"] for r in russia_china} == {"strategic partnership"}
+
+
+def test_diffusion_events(store):
+    answer = rows(store, (QUERIES / "diffusion-events.rq").read_text())
+    assert len(answer) == 8
+    pairs = {(r["from"].rsplit("/", 1)[1], r["to"].rsplit("/", 1)[1]) for r in answer}
+    assert pairs == {("IRN", "RUS"), ("PRK", "RUS"), ("CHN", "RUS"), ("RUS", "IRN"), ("RUS", "PRK"),
+                     ("RUS", "houthis"), ("IRN", "houthis")}
+    assert {r["confidence"] for r in answer if r["to"].endswith("houthis")} == {"alleged"}
+
+
+# ---- exports -----------------------------------------------------------------------------------------
+
+def test_state_network_on_a_date(store):
+    graph = exports.state_network(store, dt.date(2024, 7, 1))
+    assert graph.nodes[S("USA")]["label"] == "United States of America"
+    assert graph.nodes[S("USA")]["wikidata"] == "http://www.wikidata.org/entity/Q30"
+    # the US and the UK share NATO and AUKUS; Russia and North Korea their 2024 alliance
+    assert graph.edges[S("USA"), S("GBR")]["weight"] == 2
+    assert graph.edges[S("RUS"), S("PRK")]["alliance"] is True
+    # Russia and China share the SCO, which is no alliance; their own partnership is undated
+    assert graph.edges[S("RUS"), S("CHN")]["partnerships"] == "Shanghai Cooperation Organisation (SCO)"
+    assert graph.edges[S("RUS"), S("CHN")]["alliance"] is False
+    # Sweden joined NATO on 2024-03-07: not yet a member on 2024-01-01
+    assert S("SWE") not in exports.state_network(store, dt.date(2024, 1, 1))
+
+
+def test_state_network_of_alliances_only(store):
+    graph = exports.state_network(store, dt.date(2024, 7, 1), alliances_only=True)
+    assert not graph.has_edge(S("RUS"), S("CHN"))
+    assert all(d["alliance"] for _, _, d in graph.edges(data=True))
+
+
+def test_export_graphml_reads_back_into_networkx(tmp_path):
+    out = tmp_path / "states.graphml"
+    result = CliRunner().invoke(main, ["export", "--format", "graphml", "--on", "2024-07-01", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = nx.read_graphml(out)
+    assert graph.nodes[S("FIN")]["iso3"] == "FIN"
+    assert graph.has_edge(S("FIN"), S("USA"))
+    assert not (tmp_path / "states.graphml.part").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "--format", "graphml", "--on", "2024-13-01"], "is not a date of the form YYYY-MM-DD"),
+    (["export", "--format", "turtle", "--on", "2024-01-01"], "apply to --format graphml only"),
+    (["plot", "map", "-o", "map.pdf"], "must end in .png or .svg"),
+    (["plot", "network", "--on", "1900-01-01", "-o", "n.png"], "nothing to draw"),
+])
+def test_export_and_plot_errors_are_one_clear_line(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert [line for line in result.output.splitlines() if line.startswith("Error")] == \
+           [line for line in result.output.splitlines() if message in line]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("picture, suffix, magic", [("map", "png", b"\x89PNG"), ("network", "svg", b"<?xml")])
+def test_plot_writes_a_picture(picture, suffix, magic, tmp_path):
+    out = tmp_path / f"{picture}.{suffix}"
+    result = CliRunner().invoke(main, ["plot", picture, "--on", "2024-07-01", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(magic)
+    assert out.stat().st_size > 10_000
+
+
+def test_plot_network_labels_the_states(tmp_path, store):
+    out = tmp_path / "network.svg"
+    exports.plot_network(exports.state_network(store, dt.date(2024, 7, 1), True), out, "test")
+    svg = out.read_text()
+    for label in ("United States of America", "North Korea", "Sweden"):
+        assert label in svg
+
+
+def test_help_gives_examples():
+    for command in (["--help"], ["export", "--help"], ["plot", "--help"], ["docs", "--help"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0 and "Examples:" in result.output, command
+
+
+# ---- ontology documentation -----------------------------------------------------------------------------
+
+def test_ontology_docs_cover_every_term_with_data_examples(store, tmp_path):
+    out = ontology_docs.build(PROJECT_ROOT / "ontology", tmp_path / "index.html", store)
+    page = out.read_text(encoding="utf-8")
+    terms = rows(store, """
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?term ?label WHERE {
+          VALUES ?type { owl:Class owl:ObjectProperty owl:DatatypeProperty }
+          GRAPH <https://w3id.org/alliance-kg/graph/ontology/core> { ?term a ?type ; rdfs:label ?label }
+        }""")
+    assert len(terms) > 50
+    for term in terms:
+        assert term["term"] in page, term["term"]
+    assert "In the data:" in page and "e.g. North Atlantic Treaty Organization (NATO)" in page
+
+
+def test_shipped_ontology_docs_are_served(client):
+    response = client.get("/docs/ontology/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert iris.ONTOLOGY in response.get_data(as_text=True)
+
+
+def test_missing_ontology_docs_say_how_to_make_them(client, monkeypatch, tmp_path):
+    monkeypatch.setattr(ui, "ONTOLOGY_DOCS", tmp_path / "index.html")
+    response = client.get("/docs/ontology/")
+    assert response.status_code == 503 and "alliance-kg docs" in response.get_data(as_text=True)
+
+
+# ---- the analysts' guide ------------------------------------------------------------------------------
+
+GUIDE = PROJECT_ROOT / "docs" / "guide.md"
+
+
+def test_guide_names_only_queries_that_exist():
+    import re
+    named = set(re.findall(r"`([a-z0-9-]+\.rq)`", GUIDE.read_text(encoding="utf-8")))
+    assert len(named) > 20
+    assert named <= {p.name for p in QUERIES.glob("*.rq")}
+
+
+def test_guide_covers_every_guiding_question(store):
+    guide = GUIDE.read_text(encoding="utf-8")
+    questions = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?label WHERE { ?q a akg:GuidingQuestion ; rdfs:label ?label }""")
+    assert len(questions) == 6
+    for question in questions:
+        assert f"| {question['label']} |" in guide, question["label"]
+
+
+def test_guide_documents_every_column_the_views_read():
+    import re
+    guide = GUIDE.read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "service" / "static" / "views.js").read_text(encoding="utf-8")
+    lists = re.findall(r"const (?:EDGE_PAIRS|GROUPS|MEMBERS|STARTS|ENDS) = (\[.*?\]);", script, re.DOTALL)
+    assert len(lists) == 5
+    columns = set(re.findall(r'"(\w+)"', " ".join(lists)))
+    assert {"state", "partner", "start", "end", "partnership"} <= columns
+    for column in columns:
+        assert f"`?{column}`" in guide, column
