@@ -253,7 +253,7 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
     ox_report.entailment_seconds = entailed.seconds
     ox_report.rss_mb = (rss_of() - rss_before) / 2**20
     out(f"   oxigraph: {asserted} asserted + {entailed.triples} entailed triples; load {ox_report.load_seconds:.2f} s, "
-        f"entailment {entailed.seconds:.2f} s ({entailed.rounds} rounds), +{ox_report.rss_mb:.0f} MB")
+        f"entailment {entailed.seconds:.2f} s, +{ox_report.rss_mb:.0f} MB")
 
     def ox_run(text):
         def run(_cap=None):
