@@ -1,6 +1,10 @@
 """alliance-kg: a knowledge graph of military alliances, served over SPARQL 1.1."""
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
@@ -8,18 +12,55 @@ from .config import load_config
 
 
 def create_app(config: dict | None = None, store=None) -> Flask:
-    """The WSGI application. Builds the graph from ontology/ and data/ unless handed a store."""
-    from . import admin, cors, knowledge_graph, metrics, reports, resources, sparql, ui
+    """The WSGI application over an on-disk store (STORE_DIR, or a temporary folder).
+
+    A store that has never been written gets ontology/ and data/ and their entailments (or, when
+    handed an in-memory `store`, a copy of it); a store written before is reopened as it is.
+    `app.extensions["alliance_kg.close"]()` stops the query workers and removes a temporary store."""
+    from . import admin, cors, graph_store, metrics, reports, resources, sparql, ui
+    from .execution import InProcessExecutor, ProcessExecutor
+    from .persistent_store import PersistentStore
+    from .store import OxigraphStore
+    from .writes import Writer
 
     settings = load_config(config)
     app = Flask(__name__)
     app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    cleanups = []
     report = None
-    if store is None:
-        store, report = knowledge_graph.build(settings)
+    if store is None or isinstance(store, OxigraphStore):
+        directory = settings["STORE_DIR"]
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix="alliance-kg-store-")
+            cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+        persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
+        cleanups.insert(0, persistent.close)
+        if persistent.is_empty:
+            source = store
+            if source is None:
+                from . import knowledge_graph
+                source, report = knowledge_graph.build(settings)
+            persistent.commit(source.quads(), source.graphs())
+        store = persistent
+        executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"])
+        cleanups.insert(0, executor.close)
+        app.extensions["alliance_kg.writer"] = Writer(persistent, settings["ONTOLOGY_DIR"] / "shapes.ttl",
+                                                      settings["WRITE_GUARD"])
+    else:  # a store that enforces its own limits (e.g. an external endpoint); writes go to it directly
+        executor = InProcessExecutor(store)
     app.extensions["alliance_kg.store"] = store
+    app.extensions["alliance_kg.executor"] = executor
     app.extensions["alliance_kg.load_report"] = report
+
+    def close():
+        while cleanups:
+            cleanups.pop(0)()
+
+    app.extensions["alliance_kg.close"] = close
+    atexit.register(close)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(graph_store.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ui.bp)
     app.register_blueprint(reports.bp)
@@ -35,6 +76,11 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     def not_allowed(_error):
         return Response("Method not allowed here.\n", status=405, mimetype="text/plain")
 
+    @app.errorhandler(413)
+    def too_large(_error):
+        return Response(f"The request body is larger than {settings['MAX_BODY_BYTES']} bytes, this endpoint's "
+                        "limit.\n", status=413, mimetype="text/plain")
+
     @app.errorhandler(Exception)
     def internal(error):
         if isinstance(error, HTTPException):
@@ -43,3 +89,4 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         return Response("Internal error; the server logged it.\n", status=500, mimetype="text/plain")
 
     return app
+

@@ -51,22 +51,54 @@ def main():
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port to listen on (default 8000).")
-@click.option("--threads", default=None, type=int, help="Worker threads (default 8).")
-def serve(host, port, threads):
-    """Load ontology/ and data/, reason, and serve SPARQL 1.1 at /sparql (waitress)."""
+@click.option("--threads", default=None, type=int, help="Request threads (default 8).")
+@click.option("--store", "store_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the store in this folder: the first start loads ontology/ and data/ into it, a restart "
+                   "reopens it with everything written since. Default: a temporary folder removed at exit.")
+@click.option("--write-key-file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding the key that writes (SPARQL Update, Graph Store PUT/POST/DELETE) must send as "
+                   "'Authorization: Bearer KEY'. Without a key (or ALLIANCE_KG_WRITE_KEY) writes are off.")
+@click.option("--no-write-guard", is_flag=True, default=None,
+              help="Commit writes without the HermiT + SHACL check (entailments are still brought up to date).")
+@click.option("--query-timeout", default=None, type=float, help="Seconds a query may run (default 30).")
+@click.option("--query-workers", default=None, type=int, help="Processes answering queries (default 2).")
+@click.option("--max-body-bytes", default=None, type=int, help="Largest request body (default 10000000).")
+@click.option("--max-result-rows", default=None, type=int, help="Largest answer in rows or triples (default 100000).")
+@click.option("--allow-service", multiple=True, help="A SERVICE endpoint queries may call. Repeatable; none by default.")
+def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_timeout, query_workers,
+          max_body_bytes, max_result_rows, allow_service):
+    """Serve SPARQL 1.1 at /sparql and the Graph Store Protocol at /rdf-graphs (waitress)."""
+    import time
+
     import waitress
 
     from . import create_app
-    config = load_config({"HOST": host, "PORT": port, "THREADS": threads})
+    from .config import ConfigError
+    from .persistent_store import StoreInUse
+    started = time.perf_counter()
     try:
+        config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
+                              "WRITE_KEY_FILE": write_key_file, "WRITE_GUARD": False if no_write_guard else None,
+                              "QUERY_TIMEOUT": query_timeout, "QUERY_WORKERS": query_workers,
+                              "MAX_BODY_BYTES": max_body_bytes, "MAX_RESULT_ROWS": max_result_rows,
+                              "ALLOWED_SERVICES": allow_service or None})
         app = create_app(config)
-    except LoadError as error:
-        raise click.ClickException(f"cannot load the graph: {error}") from None
+    except (LoadError, ConfigError, StoreInUse) as error:
+        raise click.ClickException(f"cannot start: {error}") from None
     report = app.extensions["alliance_kg.load_report"]
-    click.echo(f"alliance-kg: {report.asserted_triples} asserted + {report.entailed_triples} entailed triples "
-               f"from {report.files} files in {report.seconds:.2f} s", err=True)
+    store = app.extensions["alliance_kg.store"]
+    where = config["STORE_DIR"] or "a temporary folder"
+    if report is not None:
+        click.echo(f"alliance-kg: {report.asserted_triples} asserted + {report.entailed_triples} entailed triples "
+                   f"from {report.files} files in {report.seconds:.2f} s, stored in {where}", err=True)
+    else:
+        click.echo(f"alliance-kg: reopened the store in {where}: {len(store)} quads", err=True)
+    writes = "on (bearer key)" if config["WRITE_KEY"] else "off (no write key)"
+    click.echo(f"alliance-kg: ready in {time.perf_counter() - started:.2f} s; writes {writes}; query limit "
+               f"{config['QUERY_TIMEOUT']:g} s", err=True)
     click.echo(f"alliance-kg: SPARQL endpoint at http://{config['HOST']}:{config['PORT']}/sparql", err=True)
-    waitress.serve(app, host=config["HOST"], port=config["PORT"], threads=config["THREADS"], ident="alliance-kg")
+    waitress.serve(app, host=config["HOST"], port=config["PORT"], threads=config["THREADS"], ident="alliance-kg",
+                   max_request_body_size=config["MAX_BODY_BYTES"])
 
 
 @main.command()

@@ -45,6 +45,8 @@ def choose(offered: list[str], accept: MIMEAccept, format_name: str | None, grap
             return wanted
     if not accept:
         return offered[0]
+    # "text/turtle; charset=utf-8" asks for Turtle: parameters other than q do not narrow the choice
+    accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
     best = accept.best_match(offered + list(equivalents))
     if best is None:
         return None

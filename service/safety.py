@@ -1,12 +1,16 @@
-"""What a query may not ask of the server: to fetch from elsewhere.
+"""What a query or update may not ask of the server: to fetch from elsewhere.
 
-Oxigraph follows SERVICE to any URL by itself, so a federated query is refused before it reaches
-the engine. The scan works on the query's tokens, not its text: the word inside a string, an IRI,
-a comment, a prefixed name or a variable does not count.
+Oxigraph follows SERVICE to any URL by itself, and LOAD in an update fetches its IRI, so both are
+refused before a request reaches the engine (SERVICE only to endpoints on the allow list). FROM and
+FROM NAMED only select graphs already in the store, and the JSON-LD parser has no loader for remote
+contexts: neither can reach out (tests/test_safety.py proves all of this against a local listener).
+The scan works on the query's tokens, not its text: a keyword inside a string, an IRI, a comment, a
+prefixed name or a variable does not count.
 """
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
@@ -17,7 +21,6 @@ _OPAQUE = re.compile(
     r"|#[^\n]*",
     re.DOTALL,
 )
-_SERVICE = re.compile(r"(?<![\w:?$.-])SERVICE(?![\w:-])", re.IGNORECASE)
 
 
 class ForbiddenQuery(ValueError):
@@ -26,14 +29,42 @@ class ForbiddenQuery(ValueError):
         super().__init__(f"{message} (line {line}, column {column})")
 
 
+def blank_opaque(text: str) -> str:
+    """The text with strings, IRIs and comments blanked out (same length, newlines kept)."""
+    return _OPAQUE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def keyword_positions(text: str, keyword: str, blanked: str | None = None) -> Iterator[int]:
+    """Offsets where `keyword` occurs as a SPARQL keyword (case-insensitive)."""
+    pattern = re.compile(rf"(?<![\w:?$.-]){keyword}(?![\w:-])", re.IGNORECASE)
+    for match in pattern.finditer(blanked if blanked is not None else blank_opaque(text)):
+        yield match.start()
+
+
+def _where(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its dataset with FROM or FROM NAMED."""
+    return next(keyword_positions(query, "FROM"), None) is not None
+
+
 def check(query: str, allowed_services: frozenset[str] = frozenset()) -> None:
     """Raise ForbiddenQuery if the query calls SERVICE on an endpoint not in the allow list."""
-    blanked = _OPAQUE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), query)
-    for match in _SERVICE.finditer(blanked):
-        target = re.match(r"\s*(?:SILENT\s+)?<([^>]*)>", query[match.end():], re.IGNORECASE)
+    for offset in keyword_positions(query, "SERVICE"):
+        target = re.match(r"\s*(?:SILENT\s+)?<([^>]*)>", query[offset + len("SERVICE"):], re.IGNORECASE)
         if target and target.group(1) in allowed_services:
             continue
-        line = query.count("\n", 0, match.start()) + 1
-        column = match.start() - (query.rfind("\n", 0, match.start()) + 1) + 1
-        raise ForbiddenQuery("SERVICE is not allowed: this endpoint does not federate to other endpoints",
-                             line, column)
+        raise ForbiddenQuery("SERVICE is not allowed: this endpoint does not federate to other endpoints"
+                             + (" except those on its allow list" if allowed_services else ""),
+                             *_where(query, offset))
+
+
+def check_update(update: str, allowed_services: frozenset[str] = frozenset()) -> None:
+    """Raise ForbiddenQuery for LOAD (the server never fetches data) or a SERVICE not allowed."""
+    for offset in keyword_positions(update, "LOAD"):
+        raise ForbiddenQuery("LOAD is not allowed: this server never fetches data from a URL or file; "
+                             "send the data itself (INSERT DATA, or PUT/POST to /rdf-graphs)",
+                             *_where(update, offset))
+    check(update, allowed_services)

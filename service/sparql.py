@@ -1,10 +1,13 @@
-"""Blueprint: the SPARQL 1.1 Protocol query endpoint at /sparql."""
+"""Blueprint: the SPARQL 1.1 Protocol endpoint at /sparql (query, update, service description)."""
 from __future__ import annotations
+
+import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import iris, negotiation, safety
-from .store import GRAPH_FORMATS, RESULT_FORMATS
+from . import iris, safety, updates
+from .execution import QueryAborted, QueryRequest
+from .writes import WriteRefused, authorise
 
 bp = Blueprint("sparql", __name__)
 
@@ -17,83 +20,150 @@ def current_store():
     return current_app.extensions["alliance_kg.store"]
 
 
-def error(status: int, message: str) -> Response:
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+def error(status: int, message: str, headers: dict | None = None) -> Response:
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+def refused(refusal: WriteRefused) -> Response:
+    if refusal.report is not None:
+        body = json.dumps({"error": refusal.message, "report": refusal.report}, indent=2)
+        return Response(body + "\n", status=refusal.status, mimetype="application/json")
+    headers = {"WWW-Authenticate": 'Bearer realm="alliance-kg"'} if refusal.status == 401 else None
+    return error(refusal.status, refusal.message, headers)
+
+
+def _charset_is_utf8() -> bool:
+    charset = request.mimetype_params.get("charset")
+    return charset is None or charset.lower().replace("_", "-") in {"utf-8", "utf8"}
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])
 def sparql() -> Response:
     content_type = (request.mimetype or "").lower()
-    if request.method == "POST" and content_type == FORM:
-        params = request.form
-    else:
-        params = request.args
-    if "update" in params or content_type == UPDATE:
-        return error(403, "SPARQL Update is not enabled on this endpoint.")
+    form = request.method == "POST" and content_type == FORM
+    params = request.form if form else request.args
+    if "update" in params or content_type == UPDATE or "update" in request.args:
+        return _update(params, content_type)
 
     if request.method == "POST" and content_type == DIRECT:
-        queries = [request.get_data(as_text=True)]
-    elif request.method == "POST" and content_type != FORM:
+        if not _charset_is_utf8():
+            return error(415, "A query sent directly must be UTF-8 (charset=utf-8).")
+        queries = [_utf8_body()]
+        if queries[0] is None:
+            return error(400, "The request body is not valid UTF-8.")
+    elif request.method == "POST" and not form:
         return error(415, f"Unsupported content type {content_type or '(none)'}: send "
-                          f"{DIRECT} or {FORM}.")
+                          f"{DIRECT}, {UPDATE} or {FORM}.")
     else:
         queries = params.getlist("query")
     if not queries:
         if request.method == "GET" and not params:
-            return service_description()
+            from . import service_description  # rdflib: imported when first asked, not at start
+            return service_description.response()
         return error(400, "Missing the 'query' parameter.")
     if len(queries) > 1:
         return error(400, "More than one 'query' parameter: send exactly one query.")
     query = queries[0]
 
-    default_graphs = params.getlist("default-graph-uri") or request.args.getlist("default-graph-uri") or None
-    named_graphs = params.getlist("named-graph-uri") or request.args.getlist("named-graph-uri") or None
-    if default_graphs is None and _asserted_only(params):
-        default_graphs = [g for g in current_store().graphs() if g != iris.ENTAILMENTS_GRAPH]
+    default_graphs = params.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
+    named_graphs = params.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
+    try:
+        updates.check_iris(default_graphs, "default-graph-uri")
+        updates.check_iris(named_graphs, "named-graph-uri")
+    except ValueError as bad:
+        return error(400, str(bad))
+    if default_graphs or named_graphs:
+        # the protocol's dataset replaces the query's FROM / FROM NAMED entirely
+        default_graphs, named_graphs = default_graphs or [], named_graphs or []
+    else:
+        default_graphs = named_graphs = None
+        if _asserted_only(params):
+            default_graphs = [g for g in current_store().graphs() if g != iris.ENTAILMENTS_GRAPH] + [""]
 
     try:
         safety.check(query, frozenset(current_app.config.get("ALLOWED_SERVICES", ())))
-        result = current_store().query(query, default_graphs=default_graphs, named_graphs=named_graphs)
     except safety.ForbiddenQuery as forbidden:
         return error(400, f"Query refused: {forbidden}")
-    except SyntaxError as syntax:
-        return error(400, f"Malformed query: {syntax}")
-    except (ValueError, OSError) as failure:
-        current_app.logger.warning("query failed: %s", failure)
-        return error(400, f"Query could not be evaluated: {failure}")
+    job = QueryRequest(query, default_graphs, named_graphs, base_iri=request.base_url,
+                       accept=request.headers.get("Accept", ""),
+                       format_name=params.get("format") or params.get("output"),
+                       max_rows=current_app.config["MAX_RESULT_ROWS"])
+    try:
+        answer = current_app.extensions["alliance_kg.executor"].run(job)
+    except QueryAborted as stopped:  # over the time limit, or its worker died
+        return error(503, str(stopped), {"Retry-After": "60"})
+    if answer.status != 200:
+        return error(answer.status, answer.body.decode())
+    return Response(answer.body, status=200, content_type=answer.media_type + "; charset=utf-8",
+                    headers={"Vary": "Accept"})
 
-    offered = list(GRAPH_FORMATS if result.kind == "graph" else RESULT_FORMATS)
-    if result.kind == "boolean":
-        offered = offered[:2]  # CSV and TSV have no boolean form
-    media_type = negotiation.choose(offered, request.accept_mimetypes,
-                                    params.get("format") or params.get("output"), result.kind == "graph")
-    if media_type is None:
-        return error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
-    body = result.serialize(media_type)
-    charset = "; charset=utf-8"
-    return Response(body, status=200, content_type=media_type + charset, headers={"Vary": "Accept"})
+
+def _utf8_body() -> str | None:
+    try:
+        return request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _update(params, content_type: str) -> Response:
+    try:
+        authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
+    except WriteRefused as refusal:
+        return refused(refusal)
+    if request.method != "POST":
+        return error(405, "Send updates with POST (form field 'update', or the body as "
+                          f"{UPDATE}).", {"Allow": "POST"})
+    if content_type == UPDATE:
+        if not _charset_is_utf8():
+            return error(415, "An update sent directly must be UTF-8 (charset=utf-8).")
+        texts = [_utf8_body()]
+        if texts[0] is None:
+            return error(400, "The request body is not valid UTF-8.")
+        using, using_named = request.args.getlist("using-graph-uri"), request.args.getlist("using-named-graph-uri")
+    elif content_type == FORM:
+        texts = params.getlist("update")
+        using, using_named = params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
+    else:
+        return error(415, f"Unsupported content type {content_type or '(none)'} for an update: send "
+                          f"{UPDATE} or {FORM}.")
+    if len(texts) != 1:
+        return error(400, "Send exactly one 'update' parameter.")
+    if "query" in params:
+        return error(400, "Send either 'query' or 'update', not both.")
+    try:
+        updates.check_iris(using, "using-graph-uri")
+        updates.check_iris(using_named, "using-named-graph-uri")
+        safety.check_update(texts[0], frozenset(current_app.config.get("ALLOWED_SERVICES", ())))
+        text = updates.with_protocol_dataset(texts[0], using, using_named)
+    except safety.ForbiddenQuery as forbidden:
+        return error(400, f"Update refused: {forbidden}")
+    except ValueError as bad:
+        return error(400, str(bad))
+    base = request.base_url
+
+    def change(scratch):
+        scratch.update(text, base_iri=base)
+
+    try:
+        result = current_app.extensions["alliance_kg.writer"].apply(change)
+    except SyntaxError as syntax:
+        return error(400, f"Malformed update: {syntax}")
+    except WriteRefused as refusal:
+        return refused(refusal)
+    except (ValueError, RuntimeError, OSError) as failure:  # e.g. CREATE GRAPH of a graph that exists
+        current_app.logger.warning("update failed: %s", failure)
+        return error(400, f"Update could not be applied: {_plain(failure)}")
+    return Response(json.dumps({"changed_graphs": result.changed_graphs, "seconds": round(result.seconds, 3),
+                                "guard_seconds": round(result.guard_seconds, 3)}) + "\n",
+                    status=200, mimetype="application/json")
+
+
+def _plain(failure: Exception) -> str:
+    """An engine message without file system paths."""
+    message = str(failure)
+    return "the store could not be read or written" if "/" in message and "IO error" in message else message
 
 
 def _asserted_only(params) -> bool:
     return params.get("entailment", "").lower() in {"none", "false", "off", "asserted"}
-
-
-SERVICE_DESCRIPTION = """@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix ent: <http://www.w3.org/ns/entailment/> .
-@prefix formats: <http://www.w3.org/ns/formats/> .
-
-<{endpoint}> a sd:Service ;
-    sd:endpoint <{endpoint}> ;
-    sd:supportedLanguage sd:SPARQL11Query ;
-    sd:feature sd:UnionDefaultGraph ;
-    # the OWL 2 RL subset the project materialises (see service/entailment.py)
-    sd:defaultEntailmentRegime ent:RDFS ;
-    sd:defaultSupportedEntailmentProfile <http://www.w3.org/ns/owl-profile/RL> ;
-    sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
-        formats:SPARQL_Results_TSV, formats:Turtle, formats:JSON-LD, formats:RDF_XML, formats:N-Triples .
-"""
-
-
-def service_description() -> Response:
-    endpoint = request.base_url
-    return Response(SERVICE_DESCRIPTION.format(endpoint=endpoint), content_type="text/turtle; charset=utf-8")

@@ -12,6 +12,8 @@ from typing import Iterable, Iterator, Protocol
 
 import pyoxigraph as ox
 
+from . import safety
+
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -72,15 +74,19 @@ class Store(Protocol):
     """What the service needs of a store."""
 
     def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult: ...
+              named_graphs: list[str] | None = None, base_iri: str | None = None) -> QueryResult: ...
 
-    def update(self, sparql: str) -> None: ...
+    def update(self, sparql: str, base_iri: str | None = None) -> None: ...
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None: ...
 
     def add_quads(self, quads: Iterable[ox.Quad]) -> None: ...
 
     def graphs(self) -> list[str]: ...
+
+    def has_graph(self, graph: str) -> bool: ...
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]: ...
 
     def dump(self, media_type: str) -> bytes: ...
 
@@ -89,23 +95,32 @@ class Store(Protocol):
 
 @dataclass
 class OxigraphStore:
-    """Oxigraph embedded in the process: in memory, or on disk when given a directory."""
+    """Oxigraph embedded in the process: in memory, or on disk when given a directory.
+
+    Without `default_graphs`, a query's default graph is the union of all graphs, unless the query
+    names its own with FROM / FROM NAMED (Oxigraph's union option would otherwise override them)."""
 
     path: Path | None = None
+    read_only: bool = False
 
     def __post_init__(self):
-        self._store = ox.Store(str(self.path)) if self.path else ox.Store()
+        if self.path is None:
+            self._store = ox.Store()
+        else:
+            self._store = ox.Store.read_only(str(self.path)) if self.read_only else ox.Store(str(self.path))
 
-    def query(self, sparql, *, default_graphs=None, named_graphs=None):
-        options = {"use_default_graph_as_union": default_graphs is None}
+    def query(self, sparql, *, default_graphs=None, named_graphs=None, base_iri=None):
+        options = {"base_iri": base_iri}
+        if default_graphs is None and named_graphs is None:
+            options["use_default_graph_as_union"] = not safety.has_dataset_clause(sparql)
         if default_graphs is not None:
             options["default_graph"] = [_graph_node(g) for g in default_graphs]
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         return QueryResult(self._store.query(sparql, **options))
 
-    def update(self, sparql):
-        self._store.update(sparql)
+    def update(self, sparql, base_iri=None):
+        self._store.update(sparql, base_iri=base_iri)
 
     def replace_graph(self, graph, triples):
         node = ox.NamedNode(graph)
@@ -125,6 +140,20 @@ class OxigraphStore:
 
     def graphs(self):
         return sorted(g.value for g in self._store.named_graphs())
+
+    def has_graph(self, graph):
+        return graph == "" or self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def add_graph(self, graph):
+        if graph != "":
+            self._store.add_graph(ox.NamedNode(graph))
+
+    def remove_graph(self, graph):
+        node = _graph_node(graph)
+        self._store.clear_graph(node) if graph == "" else self._store.remove_graph(node)
+
+    def quads(self, graph=None):
+        return iter(self._store.quads_for_pattern(None, None, None, None if graph is None else _graph_node(graph)))
 
     def dump(self, media_type):
         fmt = DATASET_FORMATS.get(media_type) or GRAPH_FORMATS[media_type]

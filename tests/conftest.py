@@ -30,7 +30,8 @@ def app(shipped):
     store, report = shipped
     application = create_app({"TESTING": True}, store=store)
     application.extensions["alliance_kg.load_report"] = report
-    return application
+    yield application
+    application.extensions["alliance_kg.close"]()
 
 
 @pytest.fixture()
@@ -38,13 +39,18 @@ def client(app):
     return app.test_client()
 
 
+def serve(app, threads: int = 4):
+    """Run an application under waitress on a free loopback port: (base URL, server to close)."""
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The application under waitress, the production server, on a free loopback port."""
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
+    url, server = serve(app)
+    yield url
     server.close()
 
 

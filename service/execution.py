@@ -1,0 +1,213 @@
+"""Answering queries within a time limit that holds for every query.
+
+Oxigraph cannot be interrupted from Python and a thread cannot be killed, so queries run in worker
+processes (a pebble process pool): a query still running at the limit has its process killed and
+replaced, and the other workers go on serving. Each worker opens the store's current generation
+read-only (see persistent_store.py) and reopens when CURRENT names a newer one.
+
+The worker also serialises the answer, so what crosses the process boundary is bytes. A result
+larger than the row limit is refused (never silently truncated): the rows are first written as
+TSV / N-Triples (one line per row or triple) through a writer that stops at the limit, then turned
+into the requested format.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from . import negotiation
+from .store import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base_iri: str | None = None
+    accept: str = ""
+    format_name: str | None = None
+    max_rows: int = 100_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    media_type: str
+    body: bytes
+
+
+class QueryAborted(Exception):
+    """The query was stopped before it answered (503)."""
+
+
+class QueryTimeout(QueryAborted):
+    """The query ran past the limit; its worker process was killed."""
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+class _LineLimitedWriter:
+    """A file-like sink that refuses more than `limit` lines (rows) after the header lines."""
+
+    def __init__(self, limit: int, header_lines: int):
+        self.limit, self.lines, self.parts = limit + header_lines, 0, []
+
+    def write(self, data) -> int:
+        self.lines += bytes(data).count(b"\n")
+        if self.lines > self.limit:
+            raise _TooManyRows()
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _error(status: int, message: str) -> Answer:
+    return Answer(status, "text/plain", (message.rstrip() + "\n").encode())
+
+
+def answer(store, request: QueryRequest) -> Answer:
+    """Evaluate, negotiate the format, enforce the row limit, serialise. Errors become 4xx answers."""
+    try:
+        result = store.query(request.query, default_graphs=request.default_graphs,
+                             named_graphs=request.named_graphs, base_iri=request.base_iri)
+    except SyntaxError as syntax:
+        return _error(400, f"Malformed query: {syntax}")
+    except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
+        return _error(400, f"Query could not be evaluated: {failure}")
+    graph = result.kind == "graph"
+    offered = list(GRAPH_FORMATS if graph else RESULT_FORMATS)
+    if result.kind == "boolean":
+        offered = offered[:2]  # CSV and TSV have no boolean form
+    accept = parse_accept_header(request.accept, MIMEAccept) if request.accept else MIMEAccept()
+    media_type = negotiation.choose(offered, accept, request.format_name, graph)
+    if media_type is None:
+        return _error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
+    if result.kind == "boolean":
+        return Answer(200, media_type, result.serialize(media_type))
+    try:
+        body = _serialise_limited(result, media_type, request.max_rows)
+    except _TooManyRows:
+        unit = "triples" if graph else "rows"
+        return _error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
+                           f"add LIMIT (and OFFSET to page through it) or narrow the query.")
+    except (ValueError, RuntimeError, TypeError) as failure:
+        return _error(400, f"Query could not be evaluated: {failure}")
+    return Answer(200, media_type, body)
+
+
+def _serialise_limited(result: QueryResult, media_type: str, max_rows: int) -> bytes:
+    raw = result._raw
+    if result.kind == "graph":
+        writer = _LineLimitedWriter(max_rows, 0)
+        raw.serialize(writer, ox.RdfFormat.N_TRIPLES)
+        lines = writer.value()
+        if media_type == "application/n-triples":
+            return lines
+        return ox.serialize(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[media_type])
+    writer = _LineLimitedWriter(max_rows, 1)
+    raw.serialize(writer, ox.QueryResultsFormat.TSV)
+    table = writer.value()
+    if media_type == "text/tab-separated-values":
+        return table
+    return ox.parse_query_results(table, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[media_type])
+
+
+class InProcessExecutor:
+    """Answers in the calling thread: for stores that enforce their own limits (an external endpoint)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def run(self, request: QueryRequest) -> Answer:
+        return answer(self.store, request)
+
+    def close(self) -> None:
+        pass
+
+
+# --- the worker side: one store handle per worker process, reopened when the generation changes
+_worker_store: tuple[str, object] | None = None
+
+
+def _worker_answer(directory: str, request: QueryRequest) -> Answer:
+    global _worker_store
+    from .persistent_store import current_generation
+    from .store import OxigraphStore
+    for attempt in range(2):
+        generation = current_generation(Path(directory))
+        if generation is None:
+            return _error(503, "The store is not ready yet.")
+        if _worker_store is None or _worker_store[0] != generation:
+            _worker_store = (generation, OxigraphStore(Path(directory) / generation, read_only=True))
+        try:
+            return answer(_worker_store[1], request)
+        except OSError:
+            _worker_store = None  # the generation went away under a long query: reopen and try once more
+            if attempt:
+                return _error(503, "The store could not be read; try again.")
+    raise AssertionError("unreachable")
+
+
+def _worker_ready(directory: str) -> int:
+    _worker_answer(directory, QueryRequest("ASK {}"))
+    return multiprocessing.current_process().pid
+
+
+class ProcessExecutor:
+    """A pool of killable worker processes over an on-disk store."""
+
+    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0):
+        import pebble
+        self.directory, self.workers, self.timeout = str(directory), workers, timeout
+        # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
+        # clean process started once with this module imported; each worker (and each replacement
+        # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self._pool = pebble.ProcessPool(max_workers=workers, context=context)
+        self.timeouts = 0
+        # start the workers now, without waiting: the server listens at once, and a query that comes
+        # before a worker is up waits for it (within its time limit)
+        self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
+
+    def wait_ready(self, timeout: float = 60) -> float:
+        """Block until every worker has opened the store; the seconds waited."""
+        started = time.perf_counter()
+        for future in self._warming:
+            future.result(timeout=timeout)
+        return time.perf_counter() - started
+
+    def run(self, request: QueryRequest) -> Answer:
+        import pebble
+        # pebble's own timeout counts from the moment a worker takes the task; the wait below also
+        # bounds time spent queued behind other queries, so the limit holds for the whole request.
+        future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
+        try:
+            return future.result(timeout=self.timeout)
+        except (FutureTimeout, TimeoutError):
+            future.cancel()  # a running task's worker process is terminated and replaced
+            self.timeouts += 1
+            raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
+                               "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None
+        except pebble.ProcessExpired:
+            raise QueryAborted("The process answering the query stopped (out of memory?); "
+                               "narrow the query and try again.") from None
+
+    def close(self) -> None:
+        self._pool.stop()
+        self._pool.join(timeout=10)

@@ -1,0 +1,159 @@
+"""Oxigraph on disk as a sequence of immutable generations, so every write is all or nothing.
+
+    STORE_DIR/CURRENT        the name of the generation in force ("g00000003")
+    STORE_DIR/g00000003/     an Oxigraph (RocksDB) store, never written after it is made current
+
+A write builds the next generation in a new folder and then renames a new CURRENT into place:
+a process killed at any moment leaves CURRENT naming either the old generation or the complete new
+one, and the half-built folder is removed at the next start. Because no generation is written once
+current, query worker processes can open it with `Store.read_only` safely (Oxigraph calls a read-only
+open beside a writing process undefined behaviour) and switch when CURRENT names another one.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from .store import OxigraphStore
+
+CURRENT = "CURRENT"
+PREFIX = "g"
+LOCK = "LOCK"
+
+
+class StoreInUse(OSError):
+    """Another server holds this store folder: two writers would remove each other's generations."""
+
+
+def generation_name(number: int) -> str:
+    return f"{PREFIX}{number:08d}"
+
+
+def current_generation(directory: Path) -> str | None:
+    """The name CURRENT holds, or None for a store never written."""
+    try:
+        return (Path(directory) / CURRENT).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+class PersistentStore:
+    """Reads from the current generation; `commit` makes a new one from a complete set of quads."""
+
+    def __init__(self, directory: Path, keep_seconds: float = 60.0):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(self.directory / LOCK, "a")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise StoreInUse(f"the store folder {self.directory} is in use by another alliance-kg server") from None
+        self.keep_seconds = keep_seconds  # how long a superseded generation may still have readers
+        self._lock = threading.Lock()
+        self._superseded: list[tuple[float, str]] = []
+        self.generation = current_generation(self.directory)
+        self._remove_unused()
+        self._reader = self._open(self.generation)
+
+    def close(self) -> None:
+        """Let another server open the folder (the lock goes with the process in any case)."""
+        self._reader = OxigraphStore()
+        self._lock_file.close()
+
+    @property
+    def is_empty(self) -> bool:
+        """True for a store that has never been committed to (the first start)."""
+        return self.generation is None
+
+    def _open(self, generation: str | None) -> OxigraphStore:
+        if generation is None:
+            return OxigraphStore()  # nothing yet: an empty in-memory stand-in
+        return OxigraphStore(self.directory / generation, read_only=True)
+
+    def _remove_unused(self) -> None:
+        """Folders left by a write that did not finish (a crash), and old generations."""
+        for path in self.directory.iterdir():
+            if path.is_dir() and path.name.startswith(PREFIX) and path.name != self.generation:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = ()) -> str:
+        """Make a new generation holding exactly these quads (and these named graphs, even if empty)."""
+        with self._lock:
+            number = int(self.generation[len(PREFIX):]) + 1 if self.generation else 1
+            name = generation_name(number)
+            target = self.directory / name
+            shutil.rmtree(target, ignore_errors=True)
+            store = ox.Store(str(target))
+            store.bulk_extend(quads)
+            for graph in graphs:
+                if graph:
+                    store.add_graph(ox.NamedNode(graph))
+            store.flush()
+            del store  # closes the RocksDB instance: the generation is complete and never written again
+            _sync_files(target)
+            pointer = self.directory / (CURRENT + ".next")
+            with open(pointer, "w") as out:
+                out.write(name + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(pointer, self.directory / CURRENT)
+            _sync_dir(self.directory)
+            previous, self.generation = self.generation, name
+            self._reader = self._open(name)
+            if previous:
+                self._superseded.append((time.monotonic(), previous))
+            self._forget_old()
+            return name
+
+    def _forget_old(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for when, name in self._superseded:
+            if now - when > self.keep_seconds:
+                shutil.rmtree(self.directory / name, ignore_errors=True)
+            else:
+                keep.append((when, name))
+        self._superseded = keep
+
+    # Reading: the Store interface, answered by the current generation.
+    def query(self, sparql, **options):
+        return self._reader.query(sparql, **options)
+
+    def graphs(self):
+        return self._reader.graphs()
+
+    def has_graph(self, graph):
+        return self._reader.has_graph(graph)
+
+    def quads(self, graph=None):
+        return self._reader.quads(graph)
+
+    def dump(self, media_type):
+        return self._reader.dump(media_type)
+
+    def __len__(self):
+        return len(self._reader)
+
+
+def _sync_files(path: Path) -> None:
+    """On disk before CURRENT names them: a power cut must not leave CURRENT naming lost files."""
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        with open(file, "rb") as handle:
+            os.fsync(handle.fileno())
+    _sync_dir(path)
+
+
+def _sync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

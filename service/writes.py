@@ -1,0 +1,123 @@
+"""Writes: who may write, and how a write becomes all or nothing, checked, with its entailments.
+
+Every write (a SPARQL Update, a Graph Store PUT/POST/DELETE) goes the same way, one at a time:
+  1. copy the asserted graphs (everything but the entailments) into an in-memory scratch store;
+  2. apply the change there (a malformed or refused change stops here: nothing was touched);
+  3. the guard: HermiT consistency and the SHACL shapes over the candidate (service.check.check_store,
+     which also recomputes the entailments); if the candidate fails, 422 with the report, nothing applied;
+  4. commit the candidate, entailments included, as the store's next generation in one step.
+"""
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pathlib import Path
+
+from . import iris
+from .store import OxigraphStore
+
+
+class WriteRefused(Exception):
+    """A write that was not applied: the HTTP status, a message, and for the guard its report."""
+
+    def __init__(self, status: int, message: str, report: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.report = status, message, report
+
+
+@dataclass
+class WriteResult:
+    changed_graphs: list[str] = field(default_factory=list)
+    generation: str | None = None
+    guard_seconds: float = 0.0
+    seconds: float = 0.0
+    outcome: object = None  # whatever the change function returned (e.g. whether a graph was created)
+
+
+def bearer_key(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else None
+
+
+def authorise(write_key: str | None, authorization: str | None) -> None:
+    """Raise WriteRefused unless writes are on and the request carries the key."""
+    if not write_key:
+        raise WriteRefused(403, "Writes are not enabled on this endpoint (no write key is configured).")
+    offered = bearer_key(authorization)
+    if offered is None or not hmac.compare_digest(offered.encode(), write_key.encode()):
+        raise WriteRefused(401, "This write needs the header 'Authorization: Bearer KEY' with the "
+                                "endpoint's write key.")
+
+
+def asserted_quads(store):
+    """Every quad but the entailments (which are recomputed, never written)."""
+    entailments = iris.ENTAILMENTS_GRAPH
+    return [q for q in store.quads() if getattr(q.graph_name, "value", None) != entailments]
+
+
+class Writer:
+    """Applies changes to a PersistentStore one at a time; readers keep the previous generation meanwhile."""
+
+    def __init__(self, store, shapes_file: Path, guard: bool = True, on_commit: Callable | None = None):
+        self.store, self.shapes_file, self.guard = store, Path(shapes_file), guard
+        self.on_commit = on_commit
+        self._lock = threading.Lock()
+        self._shapes = None
+
+    @property
+    def shapes(self):
+        """The SHACL shapes, read at the first guarded write (rdflib and pyshacl are slow to import)."""
+        if self._shapes is None:
+            from rdflib import Graph
+            self._shapes = Graph()
+            if self.shapes_file.is_file():
+                self._shapes.parse(str(self.shapes_file), format="turtle")
+        return self._shapes
+
+    def apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+        """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was."""
+        from . import entailment
+        from .check import check_store
+        from .consistency import ReasonerUnavailable
+        started = time.perf_counter()
+        with self._lock:
+            before = asserted_quads(self.store)
+            scratch = OxigraphStore()
+            scratch.add_quads(before)
+            for graph in self.store.graphs():
+                if graph != iris.ENTAILMENTS_GRAPH:
+                    scratch.add_graph(graph)
+            graphs_before = set(scratch.graphs())
+            outcome = change(scratch)
+            scratch.remove_graph(iris.ENTAILMENTS_GRAPH)  # written by the reasoner only
+            after = asserted_quads(scratch)
+            difference = set(before) ^ set(after)
+            changed = sorted({q.graph_name.value if hasattr(q.graph_name, "value") else "" for q in difference}
+                             | (graphs_before ^ set(scratch.graphs())))
+            result = WriteResult(changed_graphs=changed, outcome=outcome)
+            if not changed:
+                result.seconds = time.perf_counter() - started
+                return result
+            if self.guard:
+                guard_started = time.perf_counter()
+                try:
+                    report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
+                except ReasonerUnavailable as missing:
+                    raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
+                result.guard_seconds = time.perf_counter() - guard_started
+                if not report.ok:
+                    raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
+                                            "or breaks the data rules. Nothing was changed.", report.as_dict())
+            else:
+                entailment.materialise(scratch)
+            result.generation = self.store.commit(scratch.quads(), scratch.graphs())
+            if self.on_commit:
+                self.on_commit(result)
+        result.seconds = time.perf_counter() - started
+        return result

@@ -1,0 +1,183 @@
+"""No request can make the server fetch anything. The targets are a local HTTP listener that records
+every request it gets and a local secret file; after each attempt the listener has seen nothing and
+the secret is nowhere in the store or the answer. SERVICE reaches only endpoints on the allow list."""
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+
+import pytest
+import requests
+
+from .conftest import serve
+
+KEY = "safety-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+TOKEN = "TOP-SECRET-7f3a9c"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+class Listener(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+    answer = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": "from the listener"}}]}}).encode()
+
+    def do_GET(self):  # noqa: N802
+        Listener.hits.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(self.answer)))
+        self.end_headers()
+        self.wfile.write(self.answer)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("secret")
+    (folder / "secret.txt").write_text(TOKEN)
+    (folder / "secret.ttl").write_text(f'<urn:secret> <urn:is> "{TOKEN}" .\n')
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(listener):
+    from service import create_app
+    app = create_app({"TESTING": True, "WRITE_KEY": KEY, "WRITE_GUARD": False})
+    url, waitress_server = serve(app)
+    yield url
+    waitress_server.close()
+    app.extensions["alliance_kg.close"]()
+
+
+@pytest.fixture(autouse=True)
+def no_hits_before():
+    Listener.hits.clear()
+    yield
+
+
+def secret_in_store(url: str) -> bool:
+    query = f'ASK {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{TOKEN}")) }} }}'
+    return requests.get(f"{url}/sparql", params={"query": query}, headers=JSON, timeout=30).json()["boolean"]
+
+
+def targets(listener, secret) -> list[str]:
+    return [f"{listener}/data.ttl", f"file://{secret}/secret.ttl", f"file://{secret}/secret.txt"]
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+    "select * where {{ service silent <{target}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?s ?p ?o SERVICE <{target}> {{ ?s ?q ?r }} }} LIMIT 1",
+])
+def test_service_is_refused_and_reaches_nothing(server, listener, template):
+    response = requests.get(f"{server}/sparql", params={"query": template.format(target=f"{listener}/sparql")},
+                            timeout=30)
+    assert response.status_code == 400 and "SERVICE is not allowed" in response.text
+    assert Listener.hits == []
+
+
+def test_service_reaches_an_endpoint_on_the_allow_list_and_no_other(listener):
+    from service import create_app
+    allowed = f"{listener}/sparql"
+    app = create_app({"TESTING": True, "ALLOWED_SERVICES": [allowed]})
+    url, waitress_server = serve(app)
+    try:
+        response = requests.get(f"{url}/sparql", params={"query": f"SELECT ?x WHERE {{ SERVICE <{allowed}> {{ ?x ?p ?o }} }}"},
+                                headers=JSON, timeout=30)
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"][0]["x"]["value"] == "from the listener"
+        assert len(Listener.hits) == 1
+        other = requests.get(f"{url}/sparql", params={"query": f"SELECT * WHERE {{ SERVICE <{listener}/other> {{ ?s ?p ?o }} }}"},
+                             timeout=30)
+        assert other.status_code == 400 and len(Listener.hits) == 1
+    finally:
+        waitress_server.close()
+        app.extensions["alliance_kg.close"]()
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "CONSTRUCT {{ ?s ?p ?o }} FROM <{target}> WHERE {{ ?s ?p ?o }}",
+])
+def test_from_and_from_named_only_select_graphs_in_the_store(server, listener, secret, template):
+    for target in targets(listener, secret):
+        response = requests.get(f"{server}/sparql", params={"query": template.format(target=target)}, timeout=30)
+        assert response.status_code == 200, response.text
+        assert TOKEN not in response.text and "<urn:secret>" not in response.text
+        if "SELECT" in template:
+            assert json.loads(response.text)["results"]["bindings"] == []
+    assert Listener.hits == []
+
+
+@pytest.mark.parametrize("template", [
+    "LOAD <{target}>",
+    "LOAD SILENT <{target}> INTO GRAPH <urn:loaded>",
+    "INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ;\nload <{target}>",
+])
+def test_load_is_refused_even_with_the_write_key(server, listener, secret, template):
+    for target in targets(listener, secret):
+        for send in (lambda text: requests.post(f"{server}/sparql", data={"update": text}, headers=AUTH, timeout=30),
+                     lambda text: requests.post(f"{server}/sparql", data=text.encode(), timeout=30,
+                                                headers={"Content-Type": "application/sparql-update", **AUTH})):
+            response = send(template.format(target=target))
+            assert response.status_code == 400 and "LOAD is not allowed" in response.text, response.text
+    assert Listener.hits == []
+    assert not secret_in_store(server)
+    assert not requests.get(f"{server}/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
+                            headers=JSON, timeout=30).json()["boolean"]
+
+
+def test_service_inside_an_update_is_refused(server, listener):
+    text = f"INSERT {{ GRAPH <urn:g> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{listener}/sparql> {{ ?s ?p ?o }} }}"
+    response = requests.post(f"{server}/sparql", data={"update": text}, headers=AUTH, timeout=30)
+    assert response.status_code == 400 and "SERVICE is not allowed" in response.text
+    assert Listener.hits == []
+
+
+@pytest.mark.parametrize("context", ["{listener}/context.jsonld", "file://{secret}/secret.txt"])
+def test_json_ld_contexts_are_never_fetched(server, listener, secret, context):
+    document = {"@context": context.format(listener=listener, secret=secret), "@id": "urn:thing", "name": "x"}
+    response = requests.put(f"{server}/rdf-graphs?graph=urn:jsonld", data=json.dumps(document).encode(),
+                            headers={"Content-Type": "application/ld+json", **AUTH}, timeout=30)
+    assert response.status_code == 400 and "remote context" in response.text, response.text
+    assert Listener.hits == []
+    assert requests.get(f"{server}/rdf-graphs?graph=urn:jsonld", timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("entity", ["{listener}/entity", "file://{secret}/secret.txt"])
+def test_rdf_xml_external_entities_are_never_read(server, listener, secret, entity):
+    document = f"""<?xml version="1.0"?>
+<!DOCTYPE rdf:RDF [ <!ENTITY secret SYSTEM "{entity.format(listener=listener, secret=secret)}"> ]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="urn:ex:">
+  <rdf:Description rdf:about="urn:thing"><ex:says>&secret;</ex:says></rdf:Description>
+</rdf:RDF>"""
+    response = requests.put(f"{server}/rdf-graphs?graph=urn:xml", data=document.encode(),
+                            headers={"Content-Type": "application/rdf+xml", **AUTH}, timeout=30)
+    assert response.status_code == 400, response.text  # Oxigraph's XML reader takes no external entities
+    assert Listener.hits == []
+    assert not secret_in_store(server) and TOKEN not in response.text
+
+
+def test_json_ld_with_an_inline_context_is_read(server):
+    document = {"@context": {"name": "http://xmlns.com/foaf/0.1/name"}, "@id": "urn:inline", "name": "Inline"}
+    response = requests.put(f"{server}/rdf-graphs?graph=urn:inline-jsonld", data=json.dumps(document).encode(),
+                            headers={"Content-Type": "application/ld+json", **AUTH}, timeout=30)
+    assert response.status_code == 201, response.text
+    graph = requests.get(f"{server}/rdf-graphs?graph=urn:inline-jsonld", headers={"Accept": "application/n-triples"},
+                         timeout=10).text
+    assert graph.strip() == '<urn:inline> <http://xmlns.com/foaf/0.1/name> "Inline" .'
