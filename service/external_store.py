@@ -28,7 +28,7 @@ from typing import Iterable
 import pyoxigraph as ox
 import requests
 
-from . import iris
+from . import execution, iris
 from .store import DATASET_FORMATS, QueryResult
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -44,12 +44,16 @@ _OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\
 _FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
 
 
-class QueryTimeout(TimeoutError):
-    """The external store did not answer within the time limit."""
+class QueryTimeout(execution.QueryTimeout, TimeoutError):
+    """The external store did not answer within the time limit (the endpoint answers 503)."""
 
 
-class StoreUnavailable(ConnectionError):
-    """The external store cannot be reached or failed on its side."""
+class StoreUnavailable(execution.QueryAborted, ConnectionError):
+    """The external store cannot be reached (the endpoint answers 503)."""
+
+
+class StoreError(RuntimeError):
+    """The external store failed on a request it received (the endpoint answers 400 with its message)."""
 
 
 def query_form(sparql: str) -> str:
@@ -69,8 +73,8 @@ class _Triples:
     def __iter__(self):
         return iter(self._triples)
 
-    def serialize(self, format: ox.RdfFormat) -> bytes:  # noqa: A002 - pyoxigraph's name
-        return ox.serialize(self._triples, format=format)
+    def serialize(self, output=None, format: ox.RdfFormat | None = None):  # noqa: A002 - pyoxigraph's names
+        return ox.serialize(self._triples, output, format=format)
 
 
 def _setting(explicit, key: str, default=None):
@@ -127,12 +131,17 @@ class SparqlStore:
                 raise SyntaxError(f"the store refused the request: {message}")
             if response.status_code in (401, 403):
                 raise PermissionError(f"the store refused the request ({response.status_code}): {message}")
-            raise StoreUnavailable(f"the store answered {response.status_code}: {message}")
+            raise StoreError(f"the store answered {response.status_code}: {message}")
         return response
 
     def query(self, sparql: str, *, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None, timeout: float | None = None) -> QueryResult:
+              named_graphs: list[str] | None = None, base_iri: str | None = None,
+              timeout: float | None = None) -> QueryResult:
         form = query_form(sparql)
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        # the unnamed graph ("") is not part of the project's dataset on an external store
+        default_graphs = None if default_graphs is None else [g for g in default_graphs if g]
         everything = self.graphs() if default_graphs is None or named_graphs is None else []
         data = [("query", sparql)]
         data += [("default-graph-uri", g) for g in (everything if default_graphs is None else default_graphs)]
@@ -146,9 +155,24 @@ class SparqlStore:
         return QueryResult(_Triples([ox.Triple(q.subject, q.predicate, q.object)
                                      for q in ox.parse(response.content, format=fmt)]))
 
-    def update(self, sparql: str) -> None:
-        self._post(self.update_url, {"update": sparql})
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        self._post(self.update_url, {"update": f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql})
         self._graphs = None
+
+    def has_graph(self, graph: str) -> bool:
+        return graph in self.graphs()
+
+    def add_graph(self, graph: str) -> None:
+        """Nothing to do: a SPARQL store's graph exists once it holds a statement."""
+
+    def remove_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def quads(self, graph: str | None = None):
+        for name in self.graphs() if graph is None else [graph]:
+            node = ox.NamedNode(name)
+            result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[name], named_graphs=[])
+            yield from (ox.Quad(t.subject, t.predicate, t.object, node) for t in result.triples())
 
     # -- graphs ------------------------------------------------------------------------------------
 
