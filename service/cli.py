@@ -44,6 +44,7 @@ def main():
       alliance-kg export --format graphml -o states.graphml   # for Gephi, NetworkX
       alliance-kg plot map --on 2024-07-01 -o map.png
       alliance-kg docs                       # ontology documentation into docs/ontology/
+      alliance-kg load events.nt --store /var/lib/alliance-kg   # bulk load, streaming
     """
 
 
@@ -295,6 +296,26 @@ def docs(output):
             raise click.ClickException(str(error)) from None
         next(stage)
     click.echo(f"wrote {written}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of a persistent Oxigraph store (created if absent). Without it, the store of "
+                   "ALLIANCE_KG_STORE_BACKEND (e.g. an external SPARQL store).")
+@click.option("--graph", help="Named graph for the files' triples (default: .../graph/data/{file stem}).")
+@click.option("--reason/--no-reason", default=True, show_default=True,
+              help="Recompute the entailments afterwards (when the store holds the ontology).")
+def load(files, store_dir, graph, reason):
+    """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into a store, streaming.
+
+    Every file is checked first: a syntax error is reported with its line and nothing is loaded."""
+    from .bulk_load import run_load
+    try:
+        run_load(list(files), store_dir, graph, reason, echo=lambda text: click.echo(text, err=True),
+                 progressbar=click.progressbar)
+    except (LoadError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command("build-data")

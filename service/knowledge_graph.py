@@ -22,6 +22,8 @@ def build(config: dict) -> tuple[Store, LoadReport]:
     files = loader.source_files(config["ONTOLOGY_DIR"], config["DATA_DIR"])
     quads = loader.read_all(files)
     store = open_store(config["STORE_BACKEND"])
+    for source in files:  # a store that outlives the process (external, on disk) gets each file's graph anew
+        store.replace_graph(source.graph, [])
     store.add_quads(quads)
     asserted = len(store)
     report = entailment.materialise(store)

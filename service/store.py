@@ -171,7 +171,7 @@ def _graph_node(graph: str):
     return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
 
 
-BACKENDS = {"oxigraph": "service.store:OxigraphStore"}
+BACKENDS = {"oxigraph": "service.store:OxigraphStore", "sparql": "service.external_store:SparqlStore"}
 
 
 def open_store(backend: str = "oxigraph", **options) -> Store:

@@ -1,0 +1,56 @@
+"""The benchmark suite, in a smoke run at 10k triples (the full run is `python -m benchmarks.run`, not CI)."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from benchmarks import run
+from benchmarks.generate import generate
+from service import knowledge_graph
+from service.config import PROJECT_ROOT, load_config
+
+QC_QUERIES = sorted((PROJECT_ROOT / "queries").glob("qc-*.rq"))
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_generator_is_deterministic_from_its_seed(tmp_path):
+    one = generate(5_000, 7, tmp_path / "one", with_shipped=False)
+    two = generate(5_000, 7, tmp_path / "two", with_shipped=False)
+    generate(5_000, 8, tmp_path / "other", with_shipped=False)
+    assert one == two and 5_000 <= one < 5_200
+    assert digest(tmp_path / "one" / "synthetic.nt") == digest(tmp_path / "two" / "synthetic.nt")
+    assert digest(tmp_path / "one" / "synthetic.nt") != digest(tmp_path / "other" / "synthetic.nt")
+
+
+def test_the_synthetic_graph_follows_the_ontology(tmp_path):
+    """Every quality check holds on the generated data, and the reasoner finds alliances and members in it."""
+    generate(10_000, 2025, tmp_path / "data")
+    store, report = knowledge_graph.build(load_config({"DATA_DIR": tmp_path / "data"}))
+    for path in QC_QUERIES:
+        assert list(store.query(path.read_text()).rows()) == [], path.stem
+    alliances = next(store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/alliance-kg/ontology#Alliance> "
+        "FILTER(CONTAINS(STR(?p), '/syn-')) }").rows())["n"].value
+    assert int(alliances) > 50
+    assert report.entailed_triples > 3_000
+
+
+def test_a_smoke_run_times_every_engine_side_by_side(tmp_path):
+    settings = run.Settings(engines=("oxigraph", "rdflib", "service"), repeat=2, budget=0.2, cap=3.0,
+                            throughput_seconds=0.3, clients=(1, 4), workdir=tmp_path, seed=2025, owlrl=False,
+                            only="in-force-on-date|dyads-sharing-an-alliance|diffusion-reach|heavy-construct")
+    lines = []
+    result = run.bench_size("10k", settings, out=lines.append)
+    engines = result["engines"]
+    assert set(engines) == {"oxigraph", "rdflib", "service"}
+    assert engines["oxigraph"]["entailment_seconds"] > 0 and engines["service"]["rss_mb"] > 10
+    for name in ("oxigraph", "service"):
+        timings = engines[name]["queries"]
+        assert len(timings) == 5
+        assert all(t["error"] is None and t["p50"] > 0 for t in timings.values()), timings
+        assert engines[name]["throughput"][1] > 0
+    table = run.markdown(result, settings.cap)
+    assert "| in-force-on-date |" in table and "q/s at 4" in table

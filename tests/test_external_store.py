@@ -1,0 +1,214 @@
+"""The service and the CLI against an external SPARQL 1.1 store: a real Virtuoso Open Source 7 on loopback.
+
+The graph is loaded through the service (knowledge_graph.build with STORE_BACKEND=sparql: the files into
+named graphs, the entailments materialised through the same Store interface), and every query of
+queries/ must give the embedded store's answer. Virtuoso differs from Oxigraph in ways SPARQL leaves
+open or that are its own; the comparison allows exactly these and nothing else:
+- a boolean (BIND(EXISTS ...)) comes back as the integer 1 or 0, and FLOOR of a decimal as an integer:
+  numbers and booleans are compared by value;
+- GROUP_CONCAT keeps no language tag and gives "" for an empty group (Oxigraph: unbound), and the
+  order of its parts is unspecified: concatenations are compared as sorted parts.
+Two queries meet a Virtuoso 7.2 defect; each is a strict xfail, so the suite says when it is gone.
+
+Virtuoso comes from Debian's `virtuoso-opensource` package, which .ci/run installs. Without it these
+tests fail (they do not skip) and say so.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.virtuoso import Virtuoso, VirtuosoUnavailable
+from service import create_app, iris, knowledge_graph
+from service.cli import main
+from service.config import load_config
+from service.external_store import QueryTimeout, SparqlStore, query_form
+
+QUERY_FILES = sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.rq"))
+KNOWN_DIVERGENCES = {
+    "adversarial-partnerships": "Virtuoso 7.2 fails it with 'SQ200: Stack Overflow in cost model' "
+                                "(a sub-SELECT, two FILTER NOT EXISTS and two BIND(EXISTS))",
+    "concepts-of-the-paper": "Virtuoso 7.2 drops the OPTIONAL whose FILTER NOT EXISTS refers to a variable "
+                             "bound outside it: ?broader comes back unbound",
+}
+NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger"}
+_CONCAT = re.compile(r'GROUP_CONCAT\s*\((?:[^;()]|\([^()]*\))*?(?:;\s*separator\s*=\s*("(?:[^"\\]|\\.)*"|'
+                     r"'(?:[^'\\]|\\.)*'))?\s*\)\s+AS\s+\?(\w+)", re.IGNORECASE | re.DOTALL)
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    if not Virtuoso.available():
+        pytest.fail("Virtuoso Open Source 7 is not installed, so the external-store tests cannot run: "
+                    "run .ci/run (it installs Debian's virtuoso-opensource), or apt-get install virtuoso-opensource")
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), query_limit=20)
+    try:
+        server.start()
+    except VirtuosoUnavailable as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()
+
+
+def settings_for(virtuoso) -> dict[str, str]:
+    return {"ALLIANCE_KG_STORE_BACKEND": "sparql", "ALLIANCE_KG_STORE_QUERY_URL": virtuoso.sparql_url}
+
+
+@pytest.fixture()
+def external_env(virtuoso, monkeypatch):
+    """ALLIANCE_KG_STORE_* pointing at the test Virtuoso, for the service and the CLI, in one test only."""
+    settings = settings_for(virtuoso)
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def external(virtuoso):
+    """The shipped graph loaded into Virtuoso through the service: (store, load report)."""
+    settings = settings_for(virtuoso)
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
+    try:
+        return knowledge_graph.build(load_config())
+    finally:  # the other test modules keep the embedded store
+        for key, value in saved.items():
+            os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+
+
+def concatenations(text: str) -> dict[str, str]:
+    """Variables bound by GROUP_CONCAT in a query, with their separators."""
+    return {m.group(2): m.group(1)[1:-1] if m.group(1) else " " for m in _CONCAT.finditer(text)}
+
+
+def comparable(term, separator: str | None):
+    if separator is not None:  # a GROUP_CONCAT: unordered parts, no language tag, "" when empty
+        value = term.value if term is not None else ""
+        return "concat", tuple(sorted(value.split(separator))) if value else ()
+    if isinstance(term, ox.Literal):
+        kind = term.datatype.value.rpartition("#")[2]
+        if kind == "boolean":
+            return "number", Decimal(1 if term.value == "true" else 0)
+        if kind in NUMERIC:
+            return "number", Decimal(term.value)
+    return "term", str(term) if term is not None else None
+
+
+def answers(store, text: str) -> list:
+    result = store.query(text)
+    separators = concatenations(text)
+    return sorted(tuple(comparable(row.get(n), separators.get(n)) for n in result.variables)
+                  for row in result.rows())
+
+
+def test_the_graph_loads_through_the_service_into_the_same_named_graphs(store, shipped, external):
+    external_store, report = external
+    assert external_store.graphs() == store.graphs()
+    assert report.asserted_triples == shipped[1].asserted_triples
+    assert report.entailed_triples == shipped[1].entailed_triples
+    assert len(external_store) == len(store)
+
+
+def test_reloading_replaces_the_graphs_instead_of_piling_up_blank_nodes(external, external_env):
+    before = len(external[0])
+    again, _ = knowledge_graph.build(load_config())
+    assert len(again) == before
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(
+    strict=True, reason=KNOWN_DIVERGENCES[p.stem])] if p.stem in KNOWN_DIVERGENCES else []) for p in QUERY_FILES])
+def test_every_query_gives_the_embedded_answer(store, external, path):
+    text = path.read_text(encoding="utf-8")
+    expected = answers(store, text)
+    assert answers(external[0], text) == expected
+
+
+def test_asserted_only_and_named_graphs_are_honoured(store, external):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?x a <https://w3id.org/alliance-kg/ontology#Alliance> }"
+    asserted = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH]
+    for graphs in (None, asserted, [iris.ENTAILMENTS_GRAPH]):
+        embedded = next(store.query(count, default_graphs=graphs).rows())["n"].value
+        assert next(external[0].query(count, default_graphs=graphs).rows())["n"].value == embedded
+
+
+def test_the_endpoint_serves_answers_from_virtuoso_and_keeps_its_rules(external):
+    app = create_app({"TESTING": True}, store=external[0])
+    client = app.test_client()
+    query = (QUERY_FILES[0].parent / "alliances-classified-by-reasoner.rq").read_text()
+    response = client.post("/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    alliances = {b["alliance"]["value"] for b in response.get_json()["results"]["bindings"]}
+    assert iris.ID + "partnership/nato" in alliances
+    turtle = client.get("/sparql", query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { <"
+                                                 + iris.ID + "partnership/nato> } ?s ?p ?o }"},
+                        headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and b"North Atlantic" in turtle.data
+    assert client.post("/sparql", data={"update": "DROP ALL"}).status_code == 403  # no writes through /sparql
+    assert len(external[0]) > 10_000
+    refused = client.get("/sparql", query_string={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"})
+    assert refused.status_code == 400
+    malformed = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert malformed.status_code == 400
+
+
+def test_the_time_limit_holds_on_the_external_store(external, virtuoso):
+    limited = SparqlStore(query_url=virtuoso.sparql_url, timeout=1.0)
+    explosive = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="did not answer within 1 s"):
+        limited.query(explosive)
+    assert time.monotonic() - started < 5
+    app = create_app({"TESTING": True}, store=limited)
+    started = time.monotonic()
+    response = app.test_client().get("/sparql", query_string={"query": explosive})
+    assert response.status_code == 503 and b"did not answer within" in response.data  # issue 3a: 503
+    assert time.monotonic() - started < 5
+
+
+def test_the_cli_queries_and_loads_through_the_external_store(external, external_env, tmp_path):
+    result = CliRunner().invoke(main, ["query", "ASK { <" + iris.ID + "partnership/nato> a "
+                                       "<https://w3id.org/alliance-kg/ontology#Alliance> }"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "True"
+    events = tmp_path / "analyst-events.ttl"
+    events.write_text(f"<{iris.ID}partnership/test-pact> a <{iris.AKG}SecurityPartnership> ; "
+                      f"<{iris.AKG}hasScopeCondition> <{iris.ID}scope-condition/test-pact> .\n")
+    loaded = CliRunner().invoke(main, ["load", str(events), "--no-reason"])  # reasoning: test_bulk_load.py
+    assert loaded.exit_code == 0, loaded.output
+    store = SparqlStore(query_url=external_env["ALLIANCE_KG_STORE_QUERY_URL"])
+    assert iris.data_graph("analyst-events") in store.graphs()
+    assert bool(store.query(f"ASK {{ <{iris.ID}partnership/test-pact> <{iris.AKG}hasScopeCondition> ?c }}"))
+    store.replace_graph(iris.data_graph("analyst-events"), [])  # leave the graph as the other tests expect it
+
+
+def test_a_bad_file_loads_nothing_into_the_external_store(external, external_env, tmp_path):
+    bad = tmp_path / "bad.nt"
+    bad.write_text(f"<{iris.ID}x> <{iris.AKG}p> <{iris.ID}y> .\n<{iris.ID}x> <{iris.AKG}p> .\n")
+    before = len(external[0])
+    result = CliRunner().invoke(main, ["load", str(bad)])
+    assert result.exit_code == 1 and f"{bad}:2:" in result.output
+    assert len(SparqlStore(query_url=external_env["ALLIANCE_KG_STORE_QUERY_URL"])) == before
+
+
+@pytest.mark.parametrize("text, form", [
+    ("PREFIX select: <http://x/> ASK { ?s select:p 'SELECT' }", "ASK"),
+    ("# CONSTRUCT\nSELECT * WHERE { ?s ?p ?o }", "SELECT"),
+    ("BASE <http://x/construct> DESCRIBE <a>", "DESCRIBE"),
+    ("CONSTRUCT { ?s ?p ?o } WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }", "CONSTRUCT"),
+])
+def test_the_query_form_is_read_past_prefixes_strings_and_comments(text, form):
+    assert query_form(text) == form
+
+
+def test_the_sparql_backend_without_a_url_says_what_to_set(monkeypatch):
+    from service.store import open_store
+    monkeypatch.delenv("ALLIANCE_KG_STORE_QUERY_URL", raising=False)
+    with pytest.raises(ValueError, match="ALLIANCE_KG_STORE_QUERY_URL"):
+        open_store("sparql")
