@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from . import iris
-from .loader import FORMATS, LoadError
+from .loader import FORMATS, LoadError, as_load_error
 
 FORMATS = {**FORMATS, ".n3": ox.RdfFormat.N3, ".json": ox.RdfFormat.JSON_LD, ".xml": ox.RdfFormat.RDF_XML}
 CHUNK = 50_000  # quads handed to the store at a time (external stores: one request each)
@@ -73,12 +73,8 @@ def _quads(path: Path, graph: str | None, progress: Progress | None) -> Iterator
                 if target is not None and isinstance(quad.graph_name, ox.DefaultGraph):
                     quad = ox.Quad(quad.subject, quad.predicate, quad.object, target)
                 yield quad
-    except SyntaxError as error:
-        message = str(error.args[0]) if error.args else str(error)
-        message = message.split(": ", 1)[1] if message.startswith("Parser error at line") else message
-        raise LoadError(path, message, getattr(error, "lineno", None), getattr(error, "offset", None)) from None
-    except OSError as error:
-        raise LoadError(path, error.strerror or str(error)) from None
+    except (SyntaxError, OSError) as error:
+        raise as_load_error(path, error) from None
 
 
 def check_file(path: Path, progress: Progress | None = None) -> int:

@@ -57,12 +57,17 @@ def parse_file(path: Path, graph: str | None = None) -> list[ox.Quad]:
         parsed = ox.parse(path=str(path), format=fmt, base_iri=iris.BASE, rename_blank_nodes=True)
         return [q if not isinstance(q.graph_name, ox.DefaultGraph)
                 else ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
-    except SyntaxError as error:
-        message = str(error.args[0]) if error.args else str(error)
-        message = message.split(": ", 1)[1] if message.startswith("Parser error at line") else message
-        raise LoadError(path, message, getattr(error, "lineno", None), getattr(error, "offset", None)) from None
-    except OSError as error:
-        raise LoadError(path, error.strerror or str(error)) from None
+    except (SyntaxError, OSError) as error:
+        raise as_load_error(path, error) from None
+
+
+def as_load_error(path: Path, error: Exception) -> LoadError:
+    """A parser's SyntaxError (with its line and column) or an OSError, said of the file."""
+    if isinstance(error, OSError):
+        return LoadError(path, error.strerror or str(error))
+    message = str(error.args[0]) if error.args else str(error)
+    message = message.split(": ", 1)[1] if message.startswith("Parser error at line") else message
+    return LoadError(path, message, getattr(error, "lineno", None), getattr(error, "offset", None))
 
 
 def read_all(files: list[SourceFile]) -> list[ox.Quad]:
