@@ -11,7 +11,7 @@ from rdflib.namespace import XSD
 from . import entailment, iris, loader
 from .consistency import ConsistencyReport, check_consistency
 from .profile import ProfileViolation, check_profile
-from .store import Store, open_store
+from .store import Store, open_store, to_rdflib
 from .validation import Violation, validate
 
 SHAPES_FILE = "shapes.ttl"
@@ -93,9 +93,9 @@ class CheckReport:
 
 
 def _short(iri: str) -> str:
-    for prefix, namespace in iris.PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
+    compact = iris.compact(iri)
+    if compact != iri:
+        return compact
     if iri.startswith("https://w3id.org/alliance-kg/shapes#"):
         return "shapes:" + iri.split("#", 1)[1]
     return iri if not iri.startswith(("http", "urn")) else f"<{iri}>"
@@ -103,14 +103,6 @@ def _short(iri: str) -> str:
 
 def _show(term: str) -> str:
     return f"<{term}>" if term.startswith(("http://", "https://", "urn:")) else f'"{term}"'
-
-
-def to_rdflib(store: Store, graphs: list[str]) -> Graph:
-    graph = Graph()
-    if graphs:
-        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=graphs)
-        graph.parse(data=result.serialize("application/n-triples").decode(), format="nt")
-    return graph
 
 
 def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) -> CheckReport:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+import pyoxigraph as ox
 
 from . import iris
 from .config import PROJECT_ROOT, load_config
@@ -140,11 +141,7 @@ def _table(result) -> str:
 def _plain(term) -> str:
     if term is None:
         return ""
-    value = term.value
-    for prefix, namespace in iris.PREFIXES.items():
-        if value.startswith(namespace) and hasattr(term, "value") and type(term).__name__ == "NamedNode":
-            return f"{prefix}:{value[len(namespace):]}"
-    return value
+    return iris.compact(term.value) if isinstance(term, ox.NamedNode) else term.value
 
 
 @main.command()

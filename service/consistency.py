@@ -66,10 +66,7 @@ def _run_hermit(ntriples: bytes) -> tuple[bool, list[str]]:
         import owlready2
     except ImportError as missing:  # pragma: no cover - a dependency of the package
         raise ReasonerUnavailable("owlready2 is not installed") from missing
-    java = shutil.which("java")
-    if java is None:
-        raise ReasonerUnavailable("Java is not on PATH; HermiT needs a Java runtime (e.g. apt-get install default-jre-headless)")
-    owlready2.JAVA_EXE = java
+    owlready2.JAVA_EXE = _java()
     world = owlready2.World()
     with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
         handle.write(ntriples)
@@ -85,15 +82,20 @@ def _run_hermit(ntriples: bytes) -> tuple[bool, list[str]]:
     return True, unsatisfiable
 
 
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise ReasonerUnavailable("Java is not on PATH; HermiT needs a Java runtime (e.g. apt-get install default-jre-headless)")
+    return java
+
+
 def _hermit_consistent(ntriples: bytes) -> bool:
     """HermiT's consistency test alone, on the HermiT that owlready2 bundles, called directly.
     The explanation search asks this question dozens of times; skipping owlready2's quadstore
     round trip and HermiT's classification makes each run several times faster."""
     from owlready2 import reasoning
 
-    java = shutil.which("java")
-    if java is None:
-        raise ReasonerUnavailable("Java is not on PATH; HermiT needs a Java runtime")
+    java = _java()
     with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
         handle.write(ntriples)
         handle.flush()

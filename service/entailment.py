@@ -25,7 +25,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from . import iris
-from .store import Store
+from .store import Store, to_rdflib
 
 AKG = iris.AKG
 TYPE = ox.NamedNode(str(RDF.type))
@@ -47,11 +47,7 @@ class EntailmentReport:
 
 def ontology_graph(store: Store) -> Graph:
     """The ontology modules as one rdflib graph (small: the TBox only)."""
-    modules = [g for g in store.graphs() if g.startswith(iris.GRAPH + "ontology/")]
-    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=modules)
-    graph = Graph()
-    graph.parse(data=result.serialize("application/n-triples").decode(), format="nt")
-    return graph
+    return to_rdflib(store, [g for g in store.graphs() if g.startswith(iris.GRAPH + "ontology/")])
 
 
 def _node(term):

@@ -33,5 +33,13 @@ def data_graph(name: str) -> str:
     return f"{GRAPH}data/{name}"
 
 
+def compact(iri: str) -> str:
+    """The IRI as prefix:name where one of the project's prefixes covers it, else unchanged."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
 def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -6,9 +6,9 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import Graph
 
-from . import iris
 from .check import SHAPES_FILE, check_store
 from .store import OxigraphStore
+from .writes import asserted_quads
 
 bp = Blueprint("reports", __name__)
 _lock = threading.Lock()
@@ -32,22 +32,11 @@ def current_report():
         if cached and cached[0] == generation:
             return cached[1]
         copy = OxigraphStore()
-        graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH] + [""]
-        for graph in graphs:
-            result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=[graph])
-            if graph:
-                copy.replace_graph(graph, result.triples())
-            else:
-                copy.add_quads(_in_default(result.triples()))
+        copy.add_quads(asserted_quads(store))
         shapes = Graph().parse(str(current_app.config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")
         report = check_store(copy, shapes)
         current_app.extensions["alliance_kg.check_report"] = (generation, report)
         return report
-
-
-def _in_default(triples):
-    import pyoxigraph as ox
-    return (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
 
 
 @bp.route("/check")

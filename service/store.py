@@ -167,6 +167,17 @@ class OxigraphStore:
         return len(self._store)
 
 
+def to_rdflib(store: Store, graphs: list[str]):
+    """The union of these graphs ("" is the default graph) as an rdflib Graph, for the tools that
+    work on rdflib (pySHACL, owlready2's input, the TBox compiler)."""
+    from rdflib import Graph
+    graph = Graph()
+    if graphs:
+        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=graphs)
+        graph.parse(data=result.serialize("application/n-triples").decode(), format="nt")
+    return graph
+
+
 def _graph_node(graph: str):
     return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
 

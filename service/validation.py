@@ -7,6 +7,8 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph
 from rdflib.namespace import SH
 
+from . import iris
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -47,17 +49,9 @@ def fix_for(constraint: str, path: str | None, shape, shapes: Graph) -> str:
         return "see the message"
     def parameter(name):
         value = shapes.value(shape, SH[name]) if shape is not None else None
-        return _short(str(value)) if value is not None else "the required one"
-    return template.format(path=_short(path) if path else "the value", datatype=parameter("datatype"),
+        return iris.compact(str(value)) if value is not None else "the required one"
+    return template.format(path=iris.compact(path) if path else "the value", datatype=parameter("datatype"),
                            class_=parameter("class"), pattern=parameter("pattern"))
-
-
-def _short(iri: str) -> str:
-    from . import iris
-    for prefix, namespace in iris.PREFIXES.items():
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
 
 
 def validate(data: Graph, shapes: Graph) -> list[Violation]:
