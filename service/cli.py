@@ -320,11 +320,20 @@ def load(files, store_dir, graph, reason):
               default=PROJECT_ROOT.parent / "shared" / "data" / "raw", show_default=True,
               help="Folder of the public raw data sets (../shared/data/raw).")
 def build_data(raw):
-    """Regenerate data/states.ttl from the raw public data sets (deterministic)."""
-    from .datasets import states
-    out = PROJECT_ROOT / "data" / "states.ttl"
-    states.write_states(raw, out)
-    click.echo(f"wrote {out}", err=True)
+    """Regenerate data/states.ttl and data/atop/ from the raw public data sets (deterministic)."""
+    import time
+
+    from .datasets import atop, states
+    started = time.perf_counter()
+    say = lambda message: click.echo(f"[{time.perf_counter() - started:5.1f}s] {message}", err=True)  # noqa: E731
+    try:
+        out = PROJECT_ROOT / "data" / "states.ttl"
+        states.write_states(raw, out)
+        say(f"wrote {out}")
+        atop.write_atop(raw, PROJECT_ROOT / "data" / "atop", progress=say)
+    except states.RawDataError as error:
+        raise click.ClickException(str(error)) from None
+    say("done")
 
 
 if __name__ == "__main__":

@@ -537,6 +537,8 @@ def test_indicator_observations(store):
         O("russia-dprk-no-military-integration"): A("IntegratedInstitutionsIndicator"),
         O("usa-japan-force-integration"): A("IntegratedInstitutionsIndicator"),
         O("usa-rok-command-autonomy"): A("IntegratedInstitutionsIndicator"),
+        # curated after ATOP's end (data/curated/after-2018.ttl), on the CSTO (ATOP 4220)
+        O("armenia-freezes-csto-participation-2024"): A("TreatyObligationsRespectIndicator"),
     }
     dates = {r["observation"]: r.get("date") for r in result}
     assert dates[O("russia-dprk-treaty-2024")] == "2024-06-19"                  # "in June 2024"

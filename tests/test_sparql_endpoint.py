@@ -160,7 +160,7 @@ def test_default_graph_uri_selects_graphs(live_server):
     only_ontology = requests.get(url, params={"query": query, "default-graph-uri":
                                               "https://w3id.org/alliance-kg/graph/ontology/core"},
                                  headers=accept, timeout=10).json()
-    assert int(only_states["results"]["bindings"][0]["n"]["value"]) == 197
+    assert int(only_states["results"]["bindings"][0]["n"]["value"]) == 197 + 22  # today's states and the 22 historical COW states
     assert int(only_ontology["results"]["bindings"][0]["n"]["value"]) == 0
 
 

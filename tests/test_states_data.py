@@ -80,12 +80,23 @@ def graph(raw_dir) -> Graph:
 
 
 @pytest.fixture(scope="session")
-def state_iris(graph) -> dict[str, URIRef]:
+def all_state_iris(graph) -> dict[str, URIRef]:
     iris = {}
     for s in graph.subjects(ns.RDF.type, AKG.State):
         assert str(s).startswith(STATE), s
         iris[str(s)[len(STATE):]] = s
     return iris
+
+
+@pytest.fixture(scope="session")
+def state_iris(all_state_iris) -> dict[str, URIRef]:
+    """Today's states (historical ones have keys cow-...)."""
+    return {k: s for k, s in all_state_iris.items() if not k.startswith("cow-")}
+
+
+@pytest.fixture(scope="session")
+def historical_iris(all_state_iris) -> dict[str, URIRef]:
+    return {k: s for k, s in all_state_iris.items() if k.startswith("cow-")}
 
 
 def test_oracle_is_well_formed():
@@ -108,10 +119,54 @@ def test_exceptions_are_not_states(state_iris):
     assert "PSE" in state_iris and "KOS" in state_iris and "TWN" in state_iris
 
 
-def test_only_states_and_sources_are_described(graph, state_iris):
+def test_only_states_spells_and_sources_are_described(graph, all_state_iris):
     sources = set(graph.subjects(ns.RDF.type, AKG.Source))
     assert sources == {NE_SOURCE, COW_SOURCE}
-    assert set(graph.subjects()) == set(state_iris.values()) | sources
+    spells = set(graph.subjects(ns.RDF.type, AKG.SystemMembership))
+    assert set(graph.subjects()) == set(all_state_iris.values()) | sources | spells
+
+
+def _cow_rows(raw_dir) -> list[dict]:
+    import csv
+    with (raw_dir / states.COW_FILE).open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_cow_state_1816_2016(graph, raw_dir, all_state_iris, historical_iris):
+    rows = _cow_rows(raw_dir)
+    codes = {int(r["ccode"]) for r in rows}
+    assert len(rows) == 243 and len(codes) == 217  # SOURCES.md: 243 spells; 195 members in 2016
+    by_code = {int(graph.value(s, AKG.cowCode)): k for k, s in all_state_iris.items()
+               if graph.value(s, AKG.cowCode) is not None}
+    assert set(by_code) == codes
+    # historical: the 22 codes not in the system at its end, keyed by their abbreviation
+    assert len(historical_iris) == 217 - 195
+    abb = {int(r["ccode"]): r["stateabb"] for r in rows}
+    for key, s in historical_iris.items():
+        code = int(graph.value(s, AKG.cowCode))
+        assert key == f"cow-{abb[code].lower()}"
+        assert str(graph.value(s, AKG.cowAbbreviation)) == abb[code]
+        assert graph.value(s, ns.RDFS.label).language == "en"
+        assert graph.value(s, AKG.iso3) is None and graph.value(s, ns.OWL.sameAs) is None, "no source gives them"
+        assert set(graph.objects(s, ns.PROV.wasDerivedFrom)) == {COW_SOURCE}
+    assert str(graph.value(historical_iris["cow-bav"], ns.RDFS.label)) == "Bavaria"
+    assert by_code[255] == "DEU" and by_code[260] == "cow-gfr" and by_code[265] == "cow-gdr"
+
+
+def test_system_membership_spells(graph, raw_dir, all_state_iris):
+    rows = _cow_rows(raw_dir)
+    spells = set(graph.subjects(ns.RDF.type, AKG.SystemMembership))
+    assert len(spells) == len(rows) == 243
+    linked = {o for s in all_state_iris.values() for o in graph.objects(s, AKG.hasSystemMembership)}
+    assert linked == spells
+    deu = sorted(graph.objects(all_state_iris["DEU"], AKG.hasSystemMembership), key=str)
+    assert [(str(graph.value(x, AKG.startDate)), graph.value(x, AKG.endDate)) for x in deu] == [
+        ("1816-01-01", Literal("1945-05-08", datatype=ns.XSD.date)), ("1990-10-03", None)]
+    # a spell that lasts to the end of the data (2016-12-31) has no end date
+    open_spells = [x for x in spells if graph.value(x, AKG.endDate) is None]
+    assert len(open_spells) == sum(1 for r in rows if r["endyear"] == "2016") == 195
+    for x in spells:
+        assert re.fullmatch(r"states2016\.csv row \d+", str(graph.value(x, AKG.sourceRecord)))
 
 
 def test_each_state_has_one_english_label(graph, state_iris):

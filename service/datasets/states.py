@@ -95,8 +95,11 @@ import countrycode
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from .turtle import TurtleWriter
+
 AKG = Namespace("https://w3id.org/alliance-kg/ontology#")
 STATE = Namespace("https://w3id.org/alliance-kg/id/state/")
+SYSTEM_MEMBERSHIP = Namespace("https://w3id.org/alliance-kg/id/system-membership/")
 SOURCE = Namespace("https://w3id.org/alliance-kg/id/source/")
 WD = Namespace("http://www.wikidata.org/entity/")
 
@@ -274,8 +277,68 @@ def read_cow_current(raw_dir: Path) -> dict[str, CowState]:
     return current
 
 
+def read_cow_spells(raw_dir: Path) -> list[dict]:
+    """Every row (system-membership spell) of states2016.csv, with its data row number from 1."""
+    path = _raw_file(raw_dir, COW_FILE)
+    with path.open(newline="", encoding="ascii") as fh:
+        rows = list(csv.DictReader(fh))
+    for number, row in enumerate(rows, start=1):
+        row["_row"] = number
+    return rows
+
+
+def cow_state_keys(raw_dir: Path) -> dict[int, str]:
+    """Every COW state code 1816-2016 to its state key: the key of today's state for the codes
+    in the system at its end, ``cow-{abbreviation lowercase}`` for the others (historical states)."""
+    current = {state.code: key for key, state in read_cow_current(raw_dir).items()}
+    keys: dict[int, str] = {}
+    for row in read_cow_spells(raw_dir):
+        code = int(row["ccode"])
+        key = current.get(code) or f"cow-{row['stateabb'].lower()}"
+        if keys.setdefault(code, key) != key:
+            raise RawDataError(f"COW code {code} has two abbreviations in {COW_FILE}")
+    if len(set(keys.values())) != len(keys):
+        raise RawDataError(f"two COW codes give the same state key in {COW_FILE}")
+    return keys
+
+
+def _cow_date(year: str, month: str, day: str) -> Literal:
+    return Literal(f"{int(year):04d}-{int(month):02d}-{int(day):02d}", datatype=XSD.date)
+
+
+def add_cow_system(g: Graph, raw_dir: Path, current_keys: set[str]) -> None:
+    """Historical states (COW codes not in the system in 2016) and every state's spells of
+    system membership. A spell that runs to 2016-12-31, the end of the data, gets no end date."""
+    keys = cow_state_keys(raw_dir)
+    spells_by_code: dict[int, list[dict]] = {}
+    for row in read_cow_spells(raw_dir):
+        spells_by_code.setdefault(int(row["ccode"]), []).append(row)
+    for code, spells in spells_by_code.items():
+        key = keys[code]
+        s = STATE[key]
+        if key not in current_keys:
+            latest = max(spells, key=lambda r: int(r["styear"]))
+            g.add((s, RDF.type, AKG.State))
+            g.add((s, RDFS.label, Literal(latest["statenme"], lang="en")))
+            g.add((s, AKG.cowCode, Literal(code, datatype=XSD.integer)))
+            g.add((s, AKG.cowAbbreviation, Literal(latest["stateabb"])))
+            g.add((s, PROV.wasDerivedFrom, COW_SOURCE))
+        spells.sort(key=lambda r: (int(r["styear"]), int(r["stmonth"]), int(r["stday"])))
+        for n, row in enumerate(spells, start=1):
+            spell = SYSTEM_MEMBERSHIP[f"{key}-{n}"]
+            g.add((s, AKG.hasSystemMembership, spell))
+            g.add((spell, RDF.type, AKG.SystemMembership))
+            g.add((spell, RDFS.label, Literal(f"{row['statenme']} in the state system, spell {n}", lang="en")))
+            g.add((spell, AKG.startDate, _cow_date(row["styear"], row["stmonth"], row["stday"])))
+            if (row["endyear"], row["endmonth"], row["endday"]) != (COW_LAST_YEAR, "12", "31"):
+                g.add((spell, AKG.endDate, _cow_date(row["endyear"], row["endmonth"], row["endday"])))
+            g.add((spell, PROV.wasDerivedFrom, COW_SOURCE))
+            g.add((spell, AKG.sourceRecord, Literal(f"states2016.csv row {row['_row']}")))
+
+
 def build_states(raw_dir: Path) -> Graph:
-    """The graph of today's states and its two sources, from the raw files under ``raw_dir``."""
+    """The graph of today's and historical states, their system-membership spells and the two
+    sources, from the raw files under ``raw_dir``."""
     raw_dir = Path(raw_dir)
     states = select_states(read_natural_earth(raw_dir))
     cow = read_cow_current(raw_dir)
@@ -328,6 +391,7 @@ def build_states(raw_dir: Path) -> Graph:
             g.add((s, AKG.cowCode, Literal(cow[key].code, datatype=XSD.integer)))
             g.add((s, AKG.cowAbbreviation, Literal(cow[key].abbreviation)))
             g.add((s, PROV.wasDerivedFrom, COW_SOURCE))
+    add_cow_system(g, raw_dir, set(states))
     return g
 
 
@@ -343,6 +407,7 @@ PREFIXES = {
     "skos": SKOS,
     "source": SOURCE,
     "state": STATE,
+    "sysm": SYSTEM_MEMBERSHIP,
     "wd": WD,
     "xsd": XSD,
 }
@@ -351,69 +416,20 @@ PREFIXES = {
 PREDICATE_ORDER = [
     RDF.type, RDFS.label, SKOS.altLabel, AKG.iso3, AKG.cowCode, AKG.cowAbbreviation, OWL.sameAs,
     DCTERMS.title, DCTERMS.bibliographicCitation, DCTERMS.issued, DCTERMS.hasVersion, AKG.url,
-    AKG.sha256, PROV.wasDerivedFrom,
+    AKG.sha256, AKG.hasSystemMembership, AKG.startDate, AKG.endDate, PROV.wasDerivedFrom, AKG.sourceRecord,
 ]
 
-# Conservative Turtle local names (PN_LOCAL allows more): letters, digits, "_", "-", inner ".".
-_SAFE_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _iri(term: URIRef) -> str:
-    text = str(term)
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(str(kv[1]))):
-        base = str(ns)
-        if text.startswith(base) and _SAFE_LOCAL.fullmatch(text[len(base):]):
-            return f"{prefix}:{text[len(base):]}"
-    if any(c in text for c in '<>"{}|^`\\ '):
-        raise ValueError(f"IRI cannot be written: {text!r}")
-    return f"<{text}>"
-
-
-def _literal(term: Literal) -> str:
-    lexical = "".join(_ESCAPES.get(c, c) for c in str(term))
-    lexical = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04X}", lexical)
-    if term.language:
-        return f'"{lexical}"@{term.language}'
-    if term.datatype is None or term.datatype == XSD.string:
-        return f'"{lexical}"'
-    if term.datatype == XSD.integer and re.fullmatch(r"[+-]?\d+", str(term)):
-        return str(term)
-    return f'"{lexical}"^^{_iri(term.datatype)}'
-
-
-def _term(term) -> str:
-    if isinstance(term, Literal):
-        return _literal(term)
-    if isinstance(term, URIRef):
-        return _iri(term)
-    raise ValueError(f"cannot write {term!r} (blank nodes are not used in this file)")
-
-
-def _object_sort_key(term) -> tuple[str, str]:
-    """Literals by language tag, then text; IRIs by their written form."""
-    return ((term.language or "") if isinstance(term, Literal) else "", _term(term))
+WRITER = TurtleWriter(PREFIXES, PREDICATE_ORDER)
+HEADER = [
+    "Generated by service/datasets/states.py (python -m service.datasets.states): do not edit.",
+    "Today's states from Natural Earth 5.1.1 (1:50m) and Correlates of War State System v2016;",
+    "historical states and every state's system-membership spells from COW v2016.",
+]
 
 
 def serialize(g: Graph) -> bytes:
     """Sorted, byte-stable Turtle for a graph of IRIs and literals."""
-    order = {p: i for i, p in enumerate(PREDICATE_ORDER)}
-    lines = [
-        "# Generated by service/datasets/states.py (python -m service.datasets.states): do not edit.",
-        "# Today's states from Natural Earth 5.1.1 (1:50m) and Correlates of War State System v2016.",
-        "",
-    ]
-    lines += [f"@prefix {prefix}: <{ns}> ." for prefix, ns in sorted(PREFIXES.items())]
-    for s in sorted(set(g.subjects()), key=str):
-        lines.append("")
-        preds = sorted(set(g.predicates(s)), key=lambda p: (order.get(p, len(order)), str(p)))
-        blocks = []
-        for p in preds:
-            objs = [_term(o) for o in sorted(g.objects(s, p), key=_object_sort_key)]
-            head = "a" if p == RDF.type else _iri(p)
-            blocks.append(f"    {head} " + " ,\n        ".join(objs))
-        lines.append(_term(s) + "\n" + " ;\n".join(blocks) + " .")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return WRITER.serialize(g, HEADER)
 
 
 def write_states(raw_dir: Path, out_path: Path) -> Graph:

@@ -1,0 +1,311 @@
+"""The ATOP 5.1 import (service/datasets/atop.py, data/atop/) and its queries (queries/atop-*.rq).
+
+Expected numbers are computed here from the raw CSV files with the csv module, independently of
+the builder, or are the counts SOURCES.md documents (789 alliances, 849 phases, 2,510 member rows).
+"""
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF
+
+from service.datasets import atop, states
+
+from .conftest import PROJECT_ROOT, rows
+
+RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
+ATOP_DIR = RAW / "atop_v5.1"
+COMMITTED = PROJECT_ROOT / "data" / "atop"
+QUERIES = PROJECT_ROOT / "queries"
+AKG = atop.AKG
+ID = atop.ID
+P = atop.PARTNERSHIP
+
+
+def read(name: str) -> list[dict]:
+    with (ATOP_DIR / name).open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def alliances_csv():
+    return read("atop5_1a.csv")
+
+
+@pytest.fixture(scope="module")
+def members_csv():
+    return read("atop5_1m.csv")
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, Graph]:
+    return atop.build_atop(RAW)
+
+
+@pytest.fixture(scope="module")
+def graph(built) -> Graph:
+    g = Graph()
+    for part in built.values():
+        g += part
+    return g
+
+
+@pytest.fixture(scope="module")
+def store(shipped):
+    return shipped[0]
+
+
+def answer(store, name: str, **values) -> list[dict]:
+    text = (QUERIES / f"{name}.rq").read_text()
+    for variable, value in values.items():
+        text = re.sub(r"VALUES \?" + variable + r" \{[^}]*\}", f"VALUES ?{variable} {{ {value} }}", text)
+    return rows(store, text)
+
+
+def force(row: dict) -> bool:
+    return row["defense"] == "1" or row["offense"] == "1"
+
+
+# ------------------------------------------------------------------ the build
+
+def test_rebuild_equals_the_committed_files(built):
+    for name, g in built.items():
+        assert (COMMITTED / name).read_bytes() == atop.serialize(name, g), f"data/atop/{name} is stale: run alliance-kg build-data"
+
+
+def test_counts_match_the_raw_files(graph, alliances_csv, members_csv):
+    assert len(alliances_csv) == 789 and len(members_csv) == 2510
+    partnerships = set(graph.subjects(AKG.atopId, None))
+    assert len(partnerships) == 789
+    assert {int(graph.value(p, AKG.atopId)) for p in partnerships} == {int(r["atopid"]) for r in alliances_csv}
+    assert len(set(graph.subjects(RDF.type, AKG.Membership))) == 2510
+    assert len(set(graph.subjects(RDF.type, AKG.Treaty))) == len(read("atop5_1aph.csv")) == 849
+    # every member state of ATOP is a state of the graph (states.ttl, or the one code COW lacks)
+    members = {o for o in graph.objects(None, AKG.member)}
+    assert len(members) == len({r["member"] for r in members_csv}) == 208
+
+
+def test_scope_conditions_exactly_for_defence_and_offence(graph, alliances_csv):
+    with_clause = {int(graph.value(p, AKG.atopId)) for p in graph.subjects(AKG.hasScopeCondition, None)}
+    assert with_clause == {int(r["atopid"]) for r in alliances_csv if force(r)}
+    assert len(with_clause) == 294
+    without = {int(graph.value(p, AKG.atopId)) for p in graph.subjects(RDF.type, AKG.PartnershipWithoutScopeCondition)}
+    assert without == {int(r["atopid"]) for r in alliances_csv if not force(r)}
+    # neutrality, non-aggression and consultation are obligations, never scope conditions
+    for cls in (AKG.NeutralityObligation, AKG.NonAggressionObligation, AKG.ConsultationObligation):
+        for obligation in graph.subjects(RDF.type, cls):
+            assert (None, AKG.hasScopeCondition, obligation) not in graph
+            assert str(obligation).startswith(ID + "obligation/")
+
+
+def test_the_importer_never_asserts_alliance(graph):
+    assert (None, RDF.type, AKG.Alliance) not in graph
+    for name in atop.OUTPUT_FILES:
+        assert "akg:Alliance " not in (COMMITTED / name).read_text()
+
+
+def test_the_reasoner_classifies_the_atop_alliances(store, alliances_csv):
+    found = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?id WHERE { ?p a akg:Alliance ; akg:atopId ?id
+        FILTER STRSTARTS(STR(?p), "https://w3id.org/alliance-kg/id/partnership/atop-") }""")
+    assert {int(r["id"]) for r in found} == {int(r["atopid"]) for r in alliances_csv if force(r)}
+
+
+def test_conditions_and_mutual_defence(graph):
+    nato = P["atop-3180"]
+    clauses = set(graph.objects(nato, AKG.hasScopeCondition))
+    assert clauses == {atop.SCOPE["atop-3180-phase-1-defence"], atop.SCOPE["atop-3180-phase-2-defence"]}
+    for clause in clauses:
+        assert (clause, RDF.type, AKG.MutualDefenseClause) in graph
+        # Article 5 covers "an armed attack ... in Europe or North America": ATOP codes DEFCOLOC
+        assert (clause, AKG.conditionalOn, AKG.LocationCondition) in graph
+    # asymmetric: one guarantor, the others beneficiaries (ATOP 3790, France for Djibouti, 1977)
+    clause = atop.SCOPE["atop-3790-defence"]
+    assert (clause, RDF.type, AKG.UnilateralSecurityGuarantee) in graph
+    assert set(graph.objects(clause, AKG.guarantor)) == {states.STATE["FRA"]}
+    assert set(graph.objects(clause, AKG.beneficiary)) == {states.STATE["DJI"]}
+
+
+def test_provenance_names_file_and_row(graph, members_csv):
+    sources = set(atop.FILE_SOURCES.values())
+    for kind in (AKG.SecurityPartnership, AKG.Treaty, AKG.Membership, AKG.ScopeCondition, AKG.Obligation,
+                 AKG.NeutralityObligation, AKG.NonAggressionObligation, AKG.ConsultationObligation):
+        for s in graph.subjects(RDF.type, kind):
+            assert set(graph.objects(s, PROV.wasDerivedFrom)) & sources, s
+            assert list(graph.objects(s, AKG.sourceRecord)), s
+    # each membership's record points at the member row it came from
+    for membership in graph.subjects(RDF.type, AKG.Membership):
+        file, number = re.fullmatch(r"(\S+) row (\d+)", str(graph.value(membership, AKG.sourceRecord))).groups()
+        row = members_csv[int(number) - 1]
+        assert file == "atop5_1m.csv"
+        assert str(membership).startswith(f"{ID}membership/atop-{row['atopid']}-")
+        assert int(graph.value(graph.value(membership, AKG.member), AKG.cowCode) or -1) in (int(row["member"]), -1)
+
+
+def test_sources_carry_the_documented_checksums(graph):
+    sums = dict(reversed(line.split()) for line in (RAW / "SOURCES.md").read_text().splitlines()
+                if re.fullmatch(r"\s*[0-9a-f]{64}\s+\S+\s*", line))
+    for relative, source in atop.FILE_SOURCES.items():
+        assert str(graph.value(source, AKG.sha256)) == sums[relative]
+        assert graph.value(source, URIRef("http://purl.org/dc/terms/isPartOf")) == atop.DATASET
+    citation = str(graph.value(atop.DATASET, URIRef("http://purl.org/dc/terms/bibliographicCitation")))
+    assert "Leeds, Brett Ashley, Jeffrey M. Ritter, Sara McLaughlin Mitchell, and Andrew G. Long. 2002." in citation
+    assert str(graph.value(atop.DATASET, URIRef("http://purl.org/dc/terms/hasVersion"))) == "5.1"
+
+
+def test_missing_days_are_flagged(graph, members_csv):
+    flagged = {s for s in graph.subjects(AKG.dayNotGiven, None) if (s, RDF.type, AKG.Membership) in graph}
+    expected = sum(1 for r in members_csv if r["dayent"] in ("", "0") or (r["yrexit"] != "0" and r["dayexit"] in ("", "0")))
+    assert len(flagged) == expected > 0
+
+
+def test_missing_raw_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"states2016\.csv|atop5_1a\.csv"):
+        atop.build_atop(tmp_path)
+
+
+def test_truncated_file_is_refused(tmp_path):
+    shutil.copytree(RAW, tmp_path / "raw")
+    path = tmp_path / "raw" / atop.MEMBER_FILE
+    path.chmod(0o644)
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]))
+    with pytest.raises(atop.RawDataError, match=r"atop5_1m\.csv: 2509 data rows"):
+        atop.write_atop(tmp_path / "raw", tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing is written when the build fails"
+
+
+# ------------------------------------------------------------------ curated links
+
+def test_curated_partnerships_link_to_their_atop_records(store):
+    found = answer(store, "atop-curated-and-atop-records-compared")
+    by_id = {int(r["atopId"]): r for r in found}
+    assert set(by_id) == {3180, 3210, 3215, 3240, 3260, 3375, 3445, 4810, 6040}
+    nato = by_id[3180]
+    assert (nato["curatedStart"], nato["atopStart"]) == ("1949-08-24", "1949-04-04")
+    assert by_id[6040]["curatedIsAlliance"] == "true" and by_id[6040]["atopIsAlliance"] == "false"
+
+
+def test_nato_dates_from_both_sources(store, members_csv):
+    found = {r["member"]: r for r in answer(store, "atop-nato-membership-dates-compared")}
+    assert len(found) == 32
+    assert found[ID + "state/MNE"]["natoDate"] == "2017-06-05"
+    montenegro = next(r for r in members_csv if r["atopid"] == "3180" and r["member"] == "341")
+    assert found[ID + "state/MNE"]["atopDate"] == f"{int(montenegro['yrent']):04d}-{int(montenegro['moent']):02d}-{int(montenegro['dayent']):02d}"
+    assert found[ID + "state/MNE"]["atopSource"] == str(atop.FILE_SOURCES[atop.MEMBER_FILE])
+    assert "atopDate" not in found[ID + "state/SWE"]
+
+
+# ------------------------------------------------------------------ the questions
+
+def test_defence_pacts_per_decade(store, alliances_csv):
+    expected = Counter(int(r["begyr"]) // 10 * 10 for r in alliances_csv if r["defense"] == "1")
+    found = {int(r["decade"]): int(r["defencePacts"]) for r in answer(store, "atop-defence-pacts-per-decade")}
+    assert found == dict(expected)
+
+
+def test_alliance_endings(store, alliances_csv):
+    found = answer(store, "atop-alliance-endings")
+    totals = Counter()
+    for r in found:
+        totals[r["end"].rsplit("#", 1)[1]] += int(r["alliances"])
+    by_term = Counter(r["term"] for r in alliances_csv)
+    assert totals == {"EndedByFulfilment": by_term["1"], "EndedByViolation": by_term["2"],
+                      "EndedByRenegotiation": by_term["3"]} == {"EndedByFulfilment": 84, "EndedByViolation": 162,
+                                                                  "EndedByRenegotiation": 123}
+
+
+def test_share_without_scope_conditions_by_period(store, alliances_csv):
+    found = {r["period"]: r for r in answer(store, "atop-share-without-scope-conditions-by-period")}
+
+    def period(year: int) -> str:
+        return "1815-1913" if year <= 1913 else "1914-1944" if year <= 1944 else "1945-1989" if year <= 1989 else "1990-2018"
+
+    atop_total = Counter(period(int(r["begyr"])) for r in alliances_csv)
+    atop_without = Counter(period(int(r["begyr"])) for r in alliances_csv if not force(r))
+    curated = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?p ?start (EXISTS { ?p akg:hasScopeCondition ?c } AS ?clause) WHERE {
+          ?p a akg:SecurityPartnership ; akg:startDate ?start
+          FILTER (!STRSTARTS(STR(?p), "https://w3id.org/alliance-kg/id/partnership/atop-")) }""")
+    for r in curated:
+        year = int(r["start"][:4])
+        key = "2019-" if year > 2018 else period(year)
+        atop_total[key] += 1
+        atop_without[key] += r["clause"] == "false"
+    assert {k: int(v["partnerships"]) for k, v in found.items()} == dict(atop_total)
+    assert {k: int(v["withoutScopeCondition"]) for k, v in found.items()} == {k: atop_without[k] for k in atop_total}
+    assert sum(atop_without[k] for k in atop_total) >= 495
+
+
+def test_alliances_in_force_in_1914(store, members_csv):
+    found = answer(store, "atop-alliances-in-force-in-year")
+    members = {(int(r["atopId"]), r["member"].rsplit("/", 1)[1]) for r in found}
+    assert {(1350, "DEU"), (1350, "ITA"), (1350, "cow-auh"), (1385, "FRA"), (1385, "RUS")} <= members
+    # every row is an active-assistance alliance spell that overlaps 1914 in the raw file
+    active = {r["atopid"] for r in read("atop5_1a.csv") if force(r)}
+    expected = {(r["atopid"], r["member"]) for r in members_csv if r["atopid"] in active
+                and int(r["yrent"]) <= 1914 and (r["yrexit"] == "0" or int(r["yrexit"]) >= 1914)}
+    assert len({(str(a), m) for a, m in members}) == len(expected)
+    later = answer(store, "atop-alliances-in-force-in-year", year="1950")
+    assert 3180 in {int(r["atopId"]) for r in later}
+
+
+def test_dyads_allied_in_1914(store):
+    found = {(r["stateA"].rsplit("/", 1)[1], r["stateB"].rsplit("/", 1)[1]): int(r["sharedAlliances"])
+             for r in answer(store, "atop-dyads-allied-in-year")}
+    assert found[("DEU", "cow-auh")] == 3   # the Dual Alliance (1335), the Triple Alliance (1350), 1355
+    assert found[("FRA", "RUS")] == 1       # the Franco-Russian alliance (1385)
+    assert ("FRA", "GBR") not in found      # the Entente cordiale was no alliance in ATOP's coding
+
+
+def test_portfolio_of_russia(store, members_csv):
+    found = answer(store, "atop-portfolio-of-a-state")
+    # one row per spell: membership rows of Russia, phases with the same dates counting once
+    spells = {(r["atopid"], r["yrent"], r["moent"], r["dayent"], r["yrexit"], r["moexit"], r["dayexit"])
+              for r in members_csv if r["member"] == "365"}
+    assert len(found) == len(spells)
+    assert {int(r["atopId"]) for r in found} == {int(r["atopid"]) for r in members_csv if r["member"] == "365"}
+    franco_russian = next(r for r in found if r["atopId"] == "1385")
+    assert franco_russian["isAlliance"] == "true" and "defence obligation" in franco_russian["obligations"]
+
+
+# ------------------------------------------------------------------ quality checks on the whole graph
+
+@pytest.mark.parametrize("path", sorted(QUERIES.glob("qc-*.rq")), ids=lambda p: p.stem)
+def test_quality_checks_hold_with_the_atop_import(store, path):
+    """tests/test_queries.py runs these over the paper's curated graph; here over everything."""
+    assert rows(store, path.read_text()) == []
+
+
+# ------------------------------------------------------------------ after 2018
+
+def test_after_2018_csto_change_is_sourced_and_keeps_the_membership(store):
+    found = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?obs ?date ?src ?url WHERE {
+          ?obs akg:concernsPartnership <https://w3id.org/alliance-kg/id/partnership/atop-4220> ;
+               akg:concernsActor <https://w3id.org/alliance-kg/id/state/ARM> ;
+               akg:startDate ?date ; prov:wasDerivedFrom ?src .
+          ?src akg:url ?url }""")
+    assert {r["date"] for r in found} == {"2024-02-22"}
+    assert len({r["src"] for r in found}) == 2
+    # a "freeze" is no withdrawal: Armenia's ATOP membership of the Collective Security Treaty stays open
+    open_spells = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?m WHERE { <https://w3id.org/alliance-kg/id/partnership/atop-4220> akg:hasMembership ?m .
+          ?m akg:member <https://w3id.org/alliance-kg/id/state/ARM> FILTER NOT EXISTS { ?m akg:endDate ?e } }""")
+    assert len(open_spells) == 1
+
+
+def test_after_2018_facts_are_not_doubled(store):
+    """The issue's other post-2018 facts live in data/paper; data/curated adds no second record."""
+    text = (PROJECT_ROOT / "data" / "curated" / "after-2018.ttl").read_text()
+    for key in ("part:russia-dprk", "part:aukus", "mem:nato-FIN", "mem:nato-SWE", "mem:sco-IRN", "mem:sco-BLR",
+                "russia-iran-treaty-2025"):
+        assert key.split(":")[-1] not in [line.split()[0].split(":")[-1] for line in text.splitlines()
+                                          if line and not line[0].isspace() and not line.startswith(("#", "@"))]
