@@ -41,7 +41,7 @@ WHERE {
   # one partnership, one link: ATOP's record of a partnership that is also curated (NATO is ATOP
   # 3180) gives way to the curated one, which carries the changes since ATOP's end in 2018
   FILTER NOT EXISTS {
-    ?partnership akg:atopId ?atopId ; prov:wasDerivedFrom/dcterms:isPartOf* src:atop-5.1 .
+    ?partnership akg:atopId ?atopId ; prov:wasDerivedFrom/dcterms:isPartOf src:atop-5.1 .
     ?curated akg:atopId ?atopId .
     FILTER (?curated != ?partnership)
   }
