@@ -183,7 +183,9 @@ def diffusion_of(store, iri: str) -> list[dict]:
 
 
 def partners(store, iri: str) -> list[dict]:
-    """The actors sharing a partnership with this one, and those it exchanged military diffusion with."""
+    """The actors sharing a partnership with this one, and those it exchanged military diffusion with;
+    diffusion partners first (few, and the picture's dashed lines are their only trace), then by the
+    number of shared partnerships (a state in ATOP's many pacts has dozens of partners)."""
     a = node(iri)
     rows = select(store, f"""
         SELECT ?partner (COUNT(DISTINCT ?partnership) AS ?shared) (COUNT(DISTINCT ?event) AS ?diffusion) WHERE {{
@@ -191,7 +193,7 @@ def partners(store, iri: str) -> list[dict]:
           UNION
           {{ ?event akg:diffusedFrom|akg:diffusedTo {a} ; akg:diffusedFrom|akg:diffusedTo ?partner . }}
           FILTER(?partner != {a})
-        }} GROUP BY ?partner ORDER BY DESC(?shared) ?partner""")
+        }} GROUP BY ?partner ORDER BY DESC(?diffusion > 0) DESC(?shared) ?partner""")
     return [{"partner": r["partner"].value, "shared": int(r["shared"].value),
              "diffusion": int(r["diffusion"].value)} for r in rows]
 

@@ -10,7 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_short_load_run_has_no_errors():
-    run = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / "load.py"), "--seconds", "3",
+    run = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / "load.py"), "--seconds", "6",
                           "--clients", "4", "--json"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout + run.stderr
     [phase] = json.loads(run.stdout.strip().splitlines()[-1])
