@@ -227,7 +227,7 @@ class SparqlStore:
             candidate.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
         written = set(candidate) | set(self.graphs()) if changed_graphs is None else set(changed_graphs)
         written = sorted(written | {iris.ENTAILMENTS_GRAPH})
-        self._check_writable(written)
+        self.check_writable(written)
         previous = {graph: [ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graph)]
                     for graph in written}
         try:
@@ -244,8 +244,9 @@ class SparqlStore:
         finally:
             self._graphs = None
 
-    def _check_writable(self, graphs: list[str]) -> None:
-        """Only named graphs under the graph prefix are read back, so only those may be written."""
+    def check_writable(self, graphs: list[str]) -> None:
+        """Only named graphs under the graph prefix are read back, so only those may be written
+        (WriteRefused, 400, otherwise). The Writer asks before its guard, `commit` again."""
         if "" in graphs:
             raise WriteRefused(400, "An external store holds named graphs only, and this write puts statements "
                                     "in the default graph: name a graph (GRAPH <...> in the update, or "

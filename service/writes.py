@@ -106,11 +106,16 @@ class Writer:
         from .check import check_store
         from .consistency import ReasonerUnavailable
         scratch = OxigraphStore()
-        scratch.add_quads(asserted_quads(self.store))
+        try:
+            scratch.add_quads(asserted_quads(self.store))
+            graphs = self.store.graphs()
+        except StoreFailure as failure:
+            raise WriteRefused(failure.status, f"The store could not be read for the write: {failure}. "
+                                               "Nothing was changed.") from None
         # compared as the scratch store holds them: Oxigraph stores e.g. "0"^^xsd:nonNegativeInteger as
         # an xsd:integer, which an external store's copy would otherwise show as a change
         before = asserted_quads(scratch)
-        for graph in self.store.graphs():
+        for graph in graphs:
             if graph != iris.ENTAILMENTS_GRAPH:
                 scratch.add_graph(graph)
         graphs_before = set(scratch.graphs())
@@ -123,6 +128,9 @@ class Writer:
         result = WriteResult(changed_graphs=changed, outcome=outcome)
         if not changed:
             return result
+        refuse_unwritable = getattr(self.store, "check_writable", None)  # an external store's, before the guard
+        if refuse_unwritable:
+            refuse_unwritable(changed)
         if self.guard:
             guard_started = time.perf_counter()
             try:
