@@ -228,8 +228,11 @@ class SparqlStore:
         written = set(candidate) | set(self.graphs()) if changed_graphs is None else set(changed_graphs)
         written = sorted(written | {iris.ENTAILMENTS_GRAPH})
         self.check_writable(written)
-        previous = {graph: [ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graph)]
-                    for graph in written}
+        try:
+            previous = {graph: [ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graph)]
+                        for graph in written}
+        except (StoreError, QueryTimeout, StoreUnavailable) as failure:
+            raise type(failure)(f"{failure}; the update was not sent. Nothing was changed") from None
         try:
             self._post(self.update_url, {"update": _replacement(written, candidate)})
         except (StoreError, SyntaxError, PermissionError) as refused:

@@ -365,8 +365,12 @@ def test_a_commit_virtuoso_fails_half_way_is_put_back_and_answers_502(writable, 
 
     def failing_at_the_end(graphs, content):  # the first request (the commit) fails after its DROPs and INSERTs
         calls.append(graphs)
+        if len(calls) == 2:  # putting back: Virtuoso kept the operations before the failing one
+            half_written.update(in_virtuoso(virtuoso))
         text = replacement(graphs, content)
         return text + " ;\nDROP GRAPH <urn:test:never-created>" if len(calls) == 1 else text
+
+    half_written = set()
 
     monkeypatch.setattr(external_store, "_replacement", failing_at_the_end)
     insert = f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> }} }}"
@@ -374,6 +378,7 @@ def test_a_commit_virtuoso_fails_half_way_is_put_back_and_answers_502(writable, 
     assert response.status_code == 502, response.data
     assert b"has not been explicitly created" in response.data and b"put back" in response.data
     assert len(calls) == 2, "the commit, then the request putting the graphs back"
+    assert (NOTES, ACTOR, RDF_TYPE, AKG + "NonStateActor") in half_written, "Virtuoso's request is not atomic"
     assert in_virtuoso(virtuoso) == before
 
 
