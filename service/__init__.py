@@ -12,10 +12,12 @@ from .config import load_config
 
 
 def create_app(config: dict | None = None, store=None) -> Flask:
-    """The WSGI application over an on-disk store (STORE_DIR, or a temporary folder).
+    """The WSGI application over an on-disk store (STORE_DIR, or a temporary folder), or over an
+    external store (STORE_BACKEND=sparql, or a SparqlStore handed in as `store`).
 
     A store that has never been written gets ontology/ and data/ and their entailments (or, when
-    handed an in-memory `store`, a copy of it); a store written before is reopened as it is.
+    handed an in-memory `store`, a copy of it); a store written before is reopened as it is. An
+    external store gets ontology/ and data/ (their graphs replaced) and their entailments at start.
     `app.extensions["alliance_kg.close"]()` stops the query workers and removes a temporary store."""
     from . import admin, cors, graph_store, metrics, reports, resources, sparql, ui
     from .execution import InProcessExecutor, ProcessExecutor
@@ -29,6 +31,10 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     cleanups = []
     report = None
+    shapes = settings["ONTOLOGY_DIR"] / "shapes.ttl"
+    if store is None and settings["STORE_BACKEND"] != "oxigraph":
+        from . import knowledge_graph
+        store, report = knowledge_graph.build(settings)  # into the external store, which then serves
     if store is None or isinstance(store, OxigraphStore):
         directory = settings["STORE_DIR"]
         if directory is None:
@@ -45,10 +51,10 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         store = persistent
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"])
         cleanups.insert(0, executor.close)
-        app.extensions["alliance_kg.writer"] = Writer(persistent, settings["ONTOLOGY_DIR"] / "shapes.ttl",
-                                                      settings["WRITE_GUARD"])
-    else:  # a store that enforces its own limits (e.g. an external endpoint); writes go to it directly
+        app.extensions["alliance_kg.writer"] = Writer(persistent, shapes, settings["WRITE_GUARD"])
+    else:  # an external store, which enforces its own time limit: queries go to it from this process
         executor = InProcessExecutor(store)
+        app.extensions["alliance_kg.writer"] = Writer(store, shapes, settings["WRITE_GUARD"])
     app.extensions["alliance_kg.store"] = store
     app.extensions["alliance_kg.executor"] = executor
     app.extensions["alliance_kg.load_report"] = report

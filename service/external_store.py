@@ -15,6 +15,12 @@ Why the default graph is spelled out: external stores disagree on what a query w
 unionDefaultGraph is set). So every query names the project's graphs as `default-graph-uri` and
 `named-graph-uri`, which every SPARQL 1.1 server honours, and the answer is the embedded store's.
 
+Writes through the service (SPARQL Update, Graph Store) go through service/writes.py's Writer, as on
+the embedded store; `commit` then replaces the changed graphs and the entailments graph in ONE update
+request. SPARQL 1.1 Update says a request SHOULD be atomic; Virtuoso 7.2 is not when an operation
+fails at run time (the earlier ones stay applied: docs/deployment.md), so a refused commit is undone by
+writing back the graphs as they were read just before it.
+
 Requests go through one `requests.Session`, so that connections are kept alive between queries
 (SPARQLWrapper opens a connection per query, which costs a round trip each time).
 """
@@ -30,6 +36,7 @@ import requests
 
 from . import execution, iris
 from .store import DATASET_FORMATS, QueryResult
+from .writes import StoreFailure, WriteRefused
 
 RESULTS_JSON = "application/sparql-results+json"
 RDF_RESPONSE_FORMATS = {
@@ -44,16 +51,19 @@ _OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\
 _FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
 
 
-class QueryTimeout(execution.QueryTimeout, TimeoutError):
-    """The external store did not answer within the time limit (the endpoint answers 503)."""
+class QueryTimeout(execution.QueryTimeout, TimeoutError, StoreFailure):
+    """The external store did not answer within the time limit (a query: 503; a write: 504)."""
+    status = 504
 
 
-class StoreUnavailable(execution.QueryAborted, ConnectionError):
+class StoreUnavailable(execution.QueryAborted, ConnectionError, StoreFailure):
     """The external store cannot be reached (the endpoint answers 503)."""
+    status = 503
 
 
-class StoreError(RuntimeError):
-    """The external store failed on a request it received (the endpoint answers 400 with its message)."""
+class StoreError(RuntimeError, StoreFailure):
+    """The external store failed on a request it received (a query: 400 with its message; a write: 502)."""
+    status = 502
 
 
 def query_form(sparql: str) -> str:
@@ -199,14 +209,65 @@ class SparqlStore:
                 raise ValueError("an external store holds named graphs only: put the statement in a graph")
             by_graph.setdefault(graph.value, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
         for graph, triples in by_graph.items():
-            for batch, has_blank in _batches(triples, INSERT_BATCH):
-                body = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES).decode()
-                # Virtuoso refuses blank nodes in INSERT DATA; a template with an empty WHERE takes them
-                # (one solution: each label stands for one fresh node throughout the request)
-                update = (f"INSERT {{ GRAPH <{graph}> {{\n{body}}} }} WHERE {{}}" if has_blank
-                          else f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
-                self._post(self.update_url, {"update": update})
+            for operation in _insert_operations(graph, triples):
+                self._post(self.update_url, {"update": operation})
         self._graphs = None
+
+    def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = (),
+               changed_graphs: Iterable[str] | None = None) -> None:
+        """Make the changed graphs (all the project's graphs if None) and the entailments graph hold
+        exactly their statements in `quads`, in one update request: DROP SILENT GRAPH + INSERT per graph.
+
+        Empty `graphs` are not kept (a SPARQL store's graph exists while it holds a statement). If the
+        store refuses the request, the graphs are written back as they were read just before (Virtuoso
+        keeps the operations before a failing one) and StoreError says whether that worked."""
+        candidate: dict[str, list[ox.Triple]] = {}
+        for quad in quads:
+            name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+            candidate.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        written = set(candidate) | set(self.graphs()) if changed_graphs is None else set(changed_graphs)
+        written = sorted(written | {iris.ENTAILMENTS_GRAPH})
+        self.check_writable(written)
+        try:
+            previous = {graph: [ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(graph)]
+                        for graph in written}
+        except (StoreError, QueryTimeout, StoreUnavailable) as failure:
+            raise type(failure)(f"{failure}; the update was not sent. Nothing was changed") from None
+        try:
+            self._post(self.update_url, {"update": _replacement(written, candidate)})
+        except (StoreError, SyntaxError, PermissionError) as refused:
+            raise StoreError(f"the store at {self.update_url} refused the update ({refused}); "
+                             + self._put_back(previous)) from None
+        except QueryTimeout as slow:
+            raise QueryTimeout(f"{slow}; the store may still apply the update, which cannot be recalled: "
+                               "look at the graphs before writing again") from None
+        except StoreUnavailable as gone:
+            raise StoreUnavailable(f"{gone}; the update was not applied unless the connection broke after "
+                                   "it was sent") from None
+        finally:
+            self._graphs = None
+
+    def check_writable(self, graphs: list[str]) -> None:
+        """Only named graphs under the graph prefix are read back, so only those may be written
+        (WriteRefused, 400, otherwise). The Writer asks before its guard, `commit` again."""
+        if "" in graphs:
+            raise WriteRefused(400, "An external store holds named graphs only, and this write puts statements "
+                                    "in the default graph: name a graph (GRAPH <...> in the update, or "
+                                    "?graph=IRI in the Graph Store). Nothing was changed.")
+        outside = [g for g in graphs if not g.startswith(self.graph_prefix)]
+        if outside:
+            raise WriteRefused(400, f"This service reads only the graphs under <{self.graph_prefix}> "
+                                    f"(ALLIANCE_KG_STORE_GRAPH_PREFIX) of its external store, so it does not "
+                                    f"write <{outside[0]}>: name a graph under that prefix. Nothing was changed.")
+
+    def _put_back(self, previous: dict[str, list[ox.Triple]]) -> str:
+        """Write back the graphs as they were: the clause of a message saying whether that worked."""
+        try:
+            self._post(self.update_url, {"update": _replacement(sorted(previous), previous)})
+        except (StoreError, SyntaxError, PermissionError, QueryTimeout, StoreUnavailable) as failure:
+            return (f"putting back the graphs as they were failed too ({failure}): "
+                    f"{', '.join(f'<{g}>' for g in sorted(previous))} may be partly written")
+        return "the graphs were put back as they were. Nothing was changed"
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         node = ox.NamedNode(graph)
@@ -230,6 +291,25 @@ class SparqlStore:
         result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
                             f"FILTER(STRSTARTS(STR(?g), {prefix})) }}", default_graphs=[], named_graphs=self.graphs())
         return int(next(result.rows())["n"].value)
+
+
+def _insert_operations(graph: str, triples: list[ox.Triple]):
+    """INSERT operations putting `triples` in `graph`, about INSERT_BATCH triples each."""
+    for batch, has_blank in _batches(triples, INSERT_BATCH):
+        body = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES).decode()
+        # Virtuoso refuses blank nodes in INSERT DATA; a template with an empty WHERE takes them
+        # (one solution: each label stands for one fresh node throughout the operation)
+        yield (f"INSERT {{ GRAPH <{graph}> {{\n{body}}} }} WHERE {{}}" if has_blank
+               else f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
+
+
+def _replacement(graphs: list[str], content: dict[str, list[ox.Triple]]) -> str:
+    """One update request making each of `graphs` hold exactly its `content` (operations joined by ';')."""
+    operations = []
+    for graph in graphs:
+        operations.append(f"DROP SILENT GRAPH <{graph}>")
+        operations.extend(_insert_operations(graph, content.get(graph, [])))
+    return " ;\n".join(operations)
 
 
 def _batches(triples: list[ox.Triple], size: int):

@@ -84,8 +84,9 @@ class PersistentStore:
             if path.is_dir() and path.name.startswith(PREFIX) and path.name != self.generation:
                 shutil.rmtree(path, ignore_errors=True)
 
-    def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = ()) -> str:
-        """Make a new generation holding exactly these quads (and these named graphs, even if empty)."""
+    def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = (), changed_graphs=None) -> str:
+        """Make a new generation holding exactly these quads (and these named graphs, even if empty).
+        `changed_graphs` (what an external store rewrites) is not needed: a generation is written whole."""
         with self._lock:
             number = int(self.generation[len(PREFIX):]) + 1 if self.generation else 1
             name = generation_name(number)

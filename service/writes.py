@@ -5,7 +5,11 @@ Every write (a SPARQL Update, a Graph Store PUT/POST/DELETE) goes the same way, 
   2. apply the change there (a malformed or refused change stops here: nothing was touched);
   3. the guard: HermiT consistency and the SHACL shapes over the candidate (service.check.check_store,
      which also recomputes the entailments); if the candidate fails, 422 with the report, nothing applied;
-  4. commit the candidate, entailments included, as the store's next generation in one step.
+  4. commit the candidate, entailments included: the embedded store as its next generation in one step,
+     an external store (service/external_store.py) as one SPARQL Update replacing the changed graphs
+     and the entailments graph.
+A store that fails while a write reads or commits (an external store unreachable, too slow, refusing)
+raises a StoreFailure, which becomes the write's answer (502, 503 or 504) instead of an internal error.
 """
 from __future__ import annotations
 
@@ -27,6 +31,11 @@ class WriteRefused(Exception):
     def __init__(self, status: int, message: str, report: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.report = status, message, report
+
+
+class StoreFailure(Exception):
+    """The store behind the service failed a request (502: it refused; 503: unreachable; 504: too slow)."""
+    status = 502
 
 
 @dataclass
@@ -62,7 +71,8 @@ def asserted_quads(store):
 
 
 class Writer:
-    """Applies changes to a PersistentStore one at a time; readers keep the previous generation meanwhile."""
+    """Applies changes to a store one at a time: a PersistentStore (readers keep the previous generation
+    meanwhile) or a SparqlStore. Either has `commit(quads, graphs, changed_graphs)`."""
 
     def __init__(self, store, shapes_file: Path, guard: bool = True, on_commit: Callable | None = None):
         self.store, self.shapes_file, self.guard = store, Path(shapes_file), guard
@@ -82,42 +92,58 @@ class Writer:
 
     def apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was."""
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                result = self._apply(change)
+            except StoreFailure as failure:
+                raise WriteRefused(failure.status, f"The store failed the write: {failure}") from None
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         from . import entailment
         from .check import check_store
         from .consistency import ReasonerUnavailable
-        started = time.perf_counter()
-        with self._lock:
-            before = asserted_quads(self.store)
-            scratch = OxigraphStore()
-            scratch.add_quads(before)
-            for graph in self.store.graphs():
-                if graph != iris.ENTAILMENTS_GRAPH:
-                    scratch.add_graph(graph)
-            graphs_before = set(scratch.graphs())
-            outcome = change(scratch)
-            scratch.remove_graph(iris.ENTAILMENTS_GRAPH)  # written by the reasoner only
-            after = asserted_quads(scratch)
-            difference = set(before) ^ set(after)
-            changed = sorted({q.graph_name.value if hasattr(q.graph_name, "value") else "" for q in difference}
-                             | (graphs_before ^ set(scratch.graphs())))
-            result = WriteResult(changed_graphs=changed, outcome=outcome)
-            if not changed:
-                result.seconds = time.perf_counter() - started
-                return result
-            if self.guard:
-                guard_started = time.perf_counter()
-                try:
-                    report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
-                except ReasonerUnavailable as missing:
-                    raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
-                result.guard_seconds = time.perf_counter() - guard_started
-                if not report.ok:
-                    raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
-                                            "or breaks the data rules. Nothing was changed.", report.as_dict())
-            else:
-                entailment.materialise(scratch)
-            result.generation = self.store.commit(scratch.quads(), scratch.graphs())
-            if self.on_commit:
-                self.on_commit(result)
-        result.seconds = time.perf_counter() - started
+        scratch = OxigraphStore()
+        try:
+            scratch.add_quads(asserted_quads(self.store))
+            graphs = self.store.graphs()
+        except StoreFailure as failure:
+            raise WriteRefused(failure.status, f"The store could not be read for the write: {failure}. "
+                                               "Nothing was changed.") from None
+        # compared as the scratch store holds them: Oxigraph stores e.g. "0"^^xsd:nonNegativeInteger as
+        # an xsd:integer, which an external store's copy would otherwise show as a change
+        before = asserted_quads(scratch)
+        for graph in graphs:
+            if graph != iris.ENTAILMENTS_GRAPH:
+                scratch.add_graph(graph)
+        graphs_before = set(scratch.graphs())
+        outcome = change(scratch)
+        scratch.remove_graph(iris.ENTAILMENTS_GRAPH)  # written by the reasoner only
+        after = asserted_quads(scratch)
+        difference = set(before) ^ set(after)
+        changed = sorted({q.graph_name.value if hasattr(q.graph_name, "value") else "" for q in difference}
+                         | (graphs_before ^ set(scratch.graphs())))
+        result = WriteResult(changed_graphs=changed, outcome=outcome)
+        if not changed:
+            return result
+        refuse_unwritable = getattr(self.store, "check_writable", None)  # an external store's, before the guard
+        if refuse_unwritable:
+            refuse_unwritable(changed)
+        if self.guard:
+            guard_started = time.perf_counter()
+            try:
+                report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
+            except ReasonerUnavailable as missing:
+                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
+            result.guard_seconds = time.perf_counter() - guard_started
+            if not report.ok:
+                raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
+                                        "or breaks the data rules. Nothing was changed.", report.as_dict())
+        else:
+            entailment.materialise(scratch)
+        result.generation = self.store.commit(scratch.quads(), scratch.graphs(), changed_graphs=changed)
+        if self.on_commit:
+            self.on_commit(result)
         return result

@@ -10,6 +10,10 @@ open or that are its own; the comparison allows exactly these and nothing else:
   order of its parts is unspecified: concatenations are compared as sorted parts.
 Two queries meet a Virtuoso 7.2 defect; each is a strict xfail, so the suite says when it is gone.
 
+Writes (the write key, the HermiT + SHACL guard, all or nothing) are tested on a second Virtuoso that
+holds the ontology with no data (as tests/test_writes.py's guarded server): a guarded write over it
+takes seconds, where over the shipped graph with ATOP it takes ~40 s.
+
 Virtuoso comes from Debian's `virtuoso-opensource` package, which .ci/run installs. Without it these
 tests fail (they do not skip) and say so.
 """
@@ -23,13 +27,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 from click.testing import CliRunner
 
 from benchmarks.virtuoso import Virtuoso, VirtuosoUnavailable
-from service import create_app, iris, knowledge_graph
+from service import create_app, external_store, iris, knowledge_graph
 from service.cli import main
 from service.config import load_config
 from service.external_store import QueryTimeout, SparqlStore, query_form
+
+from .conftest import FIXTURES
 
 QUERY_FILES = sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.rq"))
 KNOWN_DIVERGENCES = {
@@ -212,3 +219,192 @@ def test_the_sparql_backend_without_a_url_says_what_to_set(monkeypatch):
     monkeypatch.delenv("ALLIANCE_KG_STORE_QUERY_URL", raising=False)
     with pytest.raises(ValueError, match="ALLIANCE_KG_STORE_QUERY_URL"):
         open_store("sparql")
+
+
+# -- writes on the external store ------------------------------------------------------------------
+
+KEY = "external-write-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+AKG = iris.AKG
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+ACTOR = iris.ID + "actor/test-militia"
+ZZZ = iris.ID + "state/ZZZ"
+NOTES = iris.GRAPH + "data/test-notes"
+SPARQL_UPDATE = {"Content-Type": "application/sparql-update"}
+
+
+@pytest.fixture(scope="module")
+def paper_virtuoso(tmp_path_factory):
+    """A second Virtuoso, for the ontology without data, loaded by create_app (STORE_BACKEND=sparql)."""
+    server = Virtuoso(tmp_path_factory.mktemp("virtuoso-writes"), query_limit=20)
+    try:
+        server.start()
+    except VirtuosoUnavailable as error:
+        pytest.fail(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def writable(paper_virtuoso, tmp_path_factory):
+    """The service over the second Virtuoso with a write key and the guard on: (test client, Virtuoso)."""
+    data_dir = tmp_path_factory.mktemp("empty-data")
+    with pytest.MonkeyPatch.context() as patch:  # STORE_BACKEND=sparql reads its URL from the environment
+        patch.setenv("ALLIANCE_KG_STORE_QUERY_URL", paper_virtuoso.sparql_url)
+        app = create_app({"TESTING": True, "STORE_BACKEND": "sparql", "WRITE_KEY": KEY, "DATA_DIR": data_dir})
+    assert isinstance(app.extensions["alliance_kg.store"], SparqlStore)
+    yield app.test_client(), paper_virtuoso
+    app.extensions["alliance_kg.close"]()
+
+
+def in_virtuoso(virtuoso) -> set[tuple[str, str, str, str]]:
+    """Every statement of the project's graphs, read from Virtuoso directly (not through the service)."""
+    query = (f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{iris.GRAPH}\")) }}")
+    response = requests.post(virtuoso.sparql_url, data={"query": query}, timeout=60,
+                             headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    return {tuple(b[k]["value"] for k in "gspo") for b in response.json()["results"]["bindings"]}
+
+
+def service_asks(client, query: str, **params) -> bool:
+    response = client.get("/sparql", query_string={"query": query, **params},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    return response.get_json()["boolean"]
+
+
+def test_a_write_to_the_external_store_without_the_key_gets_401_and_changes_nothing(writable):
+    client, virtuoso = writable
+    before = in_virtuoso(virtuoso)
+    insert = f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> }} }}"
+    attempts = [
+        client.post("/sparql", data=insert, headers=SPARQL_UPDATE),
+        client.post("/sparql", data={"update": insert}, headers={"Authorization": "Bearer wrong"}),
+        client.put(f"/rdf-graphs?graph={NOTES}", data=f"<{ACTOR}> a <{AKG}NonStateActor> .",
+                   headers={"Content-Type": "text/turtle"}),
+    ]
+    assert [r.status_code for r in attempts] == [401] * 3
+    assert in_virtuoso(virtuoso) == before
+
+
+def test_a_consistent_update_reaches_virtuoso_with_its_entailments(writable):
+    client, virtuoso = writable
+    assert not service_asks(client, f"ASK {{ <{ACTOR}> a <{AKG}Actor> }}")
+    insert = (f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> ; "
+              f"<http://www.w3.org/2000/01/rdf-schema#label> \"Test militia\"@en }} }}")
+    started = time.perf_counter()
+    response = client.post("/sparql", data=insert, headers={**SPARQL_UPDATE, **AUTH})
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.data
+    assert response.get_json()["changed_graphs"] == [NOTES]
+    assert response.get_json()["guard_seconds"] > 0, "the guard ran"
+    stored = in_virtuoso(virtuoso)
+    assert (NOTES, ACTOR, RDF_TYPE, AKG + "NonStateActor") in stored
+    assert (iris.ENTAILMENTS_GRAPH, ACTOR, RDF_TYPE, AKG + "Actor") in stored, "the entailment is in Virtuoso"
+    assert service_asks(client, f"ASK {{ <{ACTOR}> a <{AKG}Actor> }}")
+    assert not service_asks(client, f"ASK {{ <{ACTOR}> a <{AKG}Actor> }}", entailment="none")
+    delete = f"DELETE WHERE {{ GRAPH <{NOTES}> {{ <{ACTOR}> ?p ?o }} }}"
+    assert client.post("/sparql", data=delete, headers={**SPARQL_UPDATE, **AUTH}).status_code == 200
+    stored = in_virtuoso(virtuoso)
+    assert not any(ACTOR in (s, o) for _, s, _, o in stored), "the entailment goes with its statement"
+    print(f"guarded update on Virtuoso: {seconds:.1f} s")
+
+
+def test_an_inconsistent_write_is_refused_with_the_report_and_virtuoso_is_unchanged(writable):
+    client, virtuoso = writable
+    before = in_virtuoso(virtuoso)
+    clash = (FIXTURES / "broken" / "state-and-partnership.ttl").read_bytes()
+    started = time.perf_counter()
+    response = client.put(f"/rdf-graphs?graph={NOTES}", data=clash, headers={"Content-Type": "text/turtle", **AUTH})
+    seconds = time.perf_counter() - started
+    assert response.status_code == 422, response.data
+    body = response.get_json()
+    assert "Nothing was changed" in body["error"]
+    assert body["report"]["consistency"]["consistent"] is False
+    assert ZZZ in {s for s, _, _ in body["report"]["consistency"]["explanation"]}
+    assert in_virtuoso(virtuoso) == before
+    print(f"guarded write refused on Virtuoso in {seconds:.1f} s")
+
+
+def test_a_graph_store_put_and_delete_reach_virtuoso(writable):
+    client, virtuoso = writable
+    body = f"<{ACTOR}> a <{AKG}NonStateActor> .\n"
+    created = client.put(f"/rdf-graphs?graph={NOTES}", data=body, headers={"Content-Type": "text/turtle", **AUTH})
+    assert created.status_code == 201, created.data
+    stored = in_virtuoso(virtuoso)
+    assert (NOTES, ACTOR, RDF_TYPE, AKG + "NonStateActor") in stored
+    assert (iris.ENTAILMENTS_GRAPH, ACTOR, RDF_TYPE, AKG + "Actor") in stored
+    read = client.get(f"/rdf-graphs?graph={NOTES}", headers={"Accept": "application/n-triples"})
+    assert read.status_code == 200 and ACTOR.encode() in read.data
+    assert client.delete(f"/rdf-graphs?graph={NOTES}", headers=AUTH).status_code == 204
+    stored = in_virtuoso(virtuoso)
+    assert NOTES not in {g for g, _, _, _ in stored}
+    assert not any(ACTOR in (s, o) for _, s, _, o in stored)
+
+
+@pytest.mark.parametrize("statement", [f"<{ACTOR}> a <{AKG}NonStateActor>",
+                                       f"GRAPH <urn:test:outside> {{ <{ACTOR}> a <{AKG}NonStateActor> }}"],
+                         ids=["default-graph", "outside-prefix"])
+def test_a_write_to_a_graph_the_service_cannot_read_back_is_refused(writable, statement):
+    client, virtuoso = writable
+    before = in_virtuoso(virtuoso)
+    response = client.post("/sparql", data=f"INSERT DATA {{ {statement} }}", headers={**SPARQL_UPDATE, **AUTH})
+    assert response.status_code == 400, response.data
+    assert b"Nothing was changed" in response.data
+    assert in_virtuoso(virtuoso) == before
+
+
+def test_a_commit_virtuoso_fails_half_way_is_put_back_and_answers_502(writable, monkeypatch):
+    """Virtuoso keeps the operations before one that fails at run time; the commit writes the graphs back."""
+    client, virtuoso = writable
+    app = create_app({"TESTING": True, "WRITE_KEY": KEY, "WRITE_GUARD": False},
+                     store=SparqlStore(query_url=virtuoso.sparql_url))
+    before = in_virtuoso(virtuoso)
+    replacement = external_store._replacement
+    calls = []
+
+    def failing_at_the_end(graphs, content):  # the first request (the commit) fails after its DROPs and INSERTs
+        calls.append(graphs)
+        if len(calls) == 2:  # putting back: Virtuoso kept the operations before the failing one
+            half_written.update(in_virtuoso(virtuoso))
+        text = replacement(graphs, content)
+        return text + " ;\nDROP GRAPH <urn:test:never-created>" if len(calls) == 1 else text
+
+    half_written = set()
+
+    monkeypatch.setattr(external_store, "_replacement", failing_at_the_end)
+    insert = f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> }} }}"
+    response = app.test_client().post("/sparql", data=insert, headers={**SPARQL_UPDATE, **AUTH})
+    assert response.status_code == 502, response.data
+    assert b"has not been explicitly created" in response.data and b"put back" in response.data
+    assert len(calls) == 2, "the commit, then the request putting the graphs back"
+    assert (NOTES, ACTOR, RDF_TYPE, AKG + "NonStateActor") in half_written, "Virtuoso's request is not atomic"
+    assert in_virtuoso(virtuoso) == before
+
+
+def test_an_unreachable_external_store_answers_a_write_with_503(monkeypatch):
+    app = create_app({"TESTING": True, "WRITE_KEY": KEY}, store=SparqlStore(query_url="http://127.0.0.1:9/sparql"))
+    insert = f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> }} }}"
+    response = app.test_client().post("/sparql", data=insert, headers={**SPARQL_UPDATE, **AUTH})
+    assert response.status_code == 503, response.data
+    assert b"cannot reach the store at http://127.0.0.1:9/sparql" in response.data
+    assert b"Nothing was changed" in response.data
+    put = app.test_client().put(f"/rdf-graphs?graph={NOTES}", data=b"<urn:a> <urn:b> <urn:c> .",
+                                headers={"Content-Type": "application/n-triples", **AUTH})
+    assert put.status_code == 503, put.data
+
+
+def test_an_external_store_too_slow_for_a_write_answers_504():
+    """A listening socket that never answers: the request is sent, and the store's time limit strikes."""
+    import socket
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+        app = create_app({"TESTING": True, "WRITE_KEY": KEY}, store=SparqlStore(query_url=url, timeout=0.5))
+        insert = f"INSERT DATA {{ GRAPH <{NOTES}> {{ <{ACTOR}> a <{AKG}NonStateActor> }} }}"
+        started = time.monotonic()
+        response = app.test_client().post("/sparql", data=insert, headers={**SPARQL_UPDATE, **AUTH})
+    assert response.status_code == 504, response.data
+    assert b"did not answer within 0.5 s" in response.data and b"Nothing was changed" in response.data
+    assert time.monotonic() - started < 5
