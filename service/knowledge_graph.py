@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from . import entailment, loader
-from .store import Store, open_store
+from . import bulk_load, entailment, loader
+from .store import OxigraphStore, Store, open_store
 
 
 @dataclass
@@ -20,11 +20,14 @@ def build(config: dict) -> tuple[Store, LoadReport]:
     """A store holding every ontology and data file and the entailments, or a LoadError."""
     started = time.perf_counter()
     files = loader.source_files(config["ONTOLOGY_DIR"], config["DATA_DIR"])
-    quads = loader.read_all(files)
     store = open_store(config["STORE_BACKEND"])
-    for source in files:  # a store that outlives the process (external, on disk) gets each file's graph anew
+    if not (isinstance(store, OxigraphStore) and store.path is None):
+        # a store that outlives the process (external, on disk): every file parsed through before
+        # anything is written; a fresh in-memory store is simply dropped with a bad file's LoadError
+        bulk_load.check_files([source.path for source in files])
+    for source in files:  # such a store gets each file's graph anew
         store.replace_graph(source.graph, [])
-    store.add_quads(quads)
+    bulk_load.stream_files(store, files)  # file by file, parsed by the engine: no list of all quads
     asserted = len(store)
     report = entailment.materialise(store)
     return store, LoadReport(len(files), asserted, report.triples, time.perf_counter() - started)
