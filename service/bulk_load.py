@@ -111,9 +111,12 @@ def stream_file(store, path: Path, graph: str | None, progress: Progress | None 
             store.add_quads(chunk)
         return
     fmt = rdf_format(path)
-    try:  # Store.bulk_load renames blank nodes per call and puts a file's triples into to_graph
+    # on disk, bulk_load writes sorted files straight into RocksDB; in memory, its batches cost
+    # half as much memory again as the store (673 against 404 MB peak at 1M triples), load does not
+    load = engine.load if getattr(store, "path", "disk") is None else engine.bulk_load
+    try:  # both rename blank nodes per call and put a file's triples into to_graph
         with io.BufferedReader(_CountingReader(path, progress), 1 << 20) as reader:
-            engine.bulk_load(reader, format=fmt, base_iri=iris.BASE, to_graph=ox.NamedNode(graph) if graph else None)
+            load(reader, format=fmt, base_iri=iris.BASE, to_graph=ox.NamedNode(graph) if graph else None)
     except (SyntaxError, OSError) as error:
         raise as_load_error(path, error) from None
 

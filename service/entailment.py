@@ -14,10 +14,12 @@ every statement onto them would double the graph without saying anything new.
 """
 from __future__ import annotations
 
+import itertools
 import operator
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -480,9 +482,9 @@ class Reasoner:
                 self.counted.append((self.terms[p], self.terms[ids["memberCount"]], self.terms[count]))
                 self._derive(p, ids["memberCount"], count)
 
-    def derived_triples(self) -> list[tuple]:
+    def derived_triples(self) -> Iterator[tuple]:
         terms = self.terms
-        return [(terms[s], terms[p], terms[o]) for s, p, o in self.derived]
+        return ((terms[s], terms[p], terms[o]) for s, p, o in self.derived)
 
 
 def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentReport:
@@ -501,10 +503,10 @@ def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentRep
     schema += [(a, SUBPROPERTY, b) for a, b in ontology.subproperty_pairs]
     asserted_schema = {(t.subject, t.predicate, t.object) for t in _statements(store, [SUBCLASS, SUBPROPERTY])}
     # the schema's own closure too, so that plain rdfs:subClassOf answers what rdfs:subClassOf* does
-    new = reasoner.derived_triples() + [t for t in schema if t not in asserted_schema]
-    graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)
-    store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in new)
-    return EntailmentReport(len(new), time.perf_counter() - started, reasoner.counted)
+    schema = [t for t in schema if t not in asserted_schema]
+    graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)  # streamed: no list of every derived triple's terms
+    store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in itertools.chain(reasoner.derived_triples(), schema))
+    return EntailmentReport(len(reasoner.derived) + len(schema), time.perf_counter() - started, reasoner.counted)
 
 
 def _statements(store: Store, predicates: list):

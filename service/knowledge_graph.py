@@ -1,6 +1,7 @@
 """The graph as the service holds it: ontology and data in named graphs, plus their entailments."""
 from __future__ import annotations
 
+import ctypes
 import time
 from dataclasses import dataclass
 
@@ -30,4 +31,14 @@ def build(config: dict) -> tuple[Store, LoadReport]:
     bulk_load.stream_files(store, files)  # file by file, parsed by the engine: no list of all quads
     asserted = len(store)
     report = entailment.materialise(store)
+    return_freed_memory()
     return store, LoadReport(len(files), asserted, report.triples, time.perf_counter() - started)
+
+
+def return_freed_memory() -> None:
+    """Hand the reasoner's freed Python objects back to the system: glibc keeps freed small blocks
+    in its heap, so without this the process stays at its peak (772 against 560 MB at 1M triples)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim, or another allocator's business
+        pass
