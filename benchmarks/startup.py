@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.store:
         env["ALLIANCE_KG_STORE_DIR"] = str(args.store)
     for run in range(args.runs):
+        filled = args.store is not None and (args.store / "CURRENT").exists()
         figures = start_once(env, args.timeout)
-        what = "fresh" if not args.store else ("fill store" if run == 0 else "reopen store")
+        what = "fresh" if not args.store else ("reopen store" if filled else "fill store")
         print(json.dumps({"run": run + 1, "what": what, **figures}), flush=True)
 
 
