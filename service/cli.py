@@ -86,6 +86,8 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
         app = create_app(config)
     except (LoadError, ConfigError, StoreInUse) as error:
         raise click.ClickException(f"cannot start: {error}") from None
+    from .knowledge_graph import return_freed_memory
+    return_freed_memory()  # the in-memory graph copied to disk is gone: its pages go back to the system
     report = app.extensions["alliance_kg.load_report"]
     store = app.extensions["alliance_kg.store"]
     where = config["STORE_DIR"] or "a temporary folder"

@@ -14,10 +14,12 @@ every statement onto them would double the graph without saying anything new.
 """
 from __future__ import annotations
 
+import itertools
 import operator
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -301,23 +303,33 @@ class Reasoner:
         if self._index(s, p, o):
             self.queue.append((s, p, o, False))
 
+    # A subject's values of a property (and an object's subjects) are held as the one int while
+    # there is one, as a set from the second on: most pairs have one, and an empty set alone is
+    # 216 bytes (at 1M triples the build peaks at 981 MB instead of 1,156 MB).
     def _index(self, s: int, p: int, o: int) -> bool:
         properties = self.out.get(s)
         if properties is None:
             properties = self.out[s] = {}
         values = properties.get(p)
         if values is None:
-            values = properties[p] = set()
+            properties[p] = o
+        elif values.__class__ is int:
+            if values == o:
+                return False
+            properties[p] = {values, o}
         elif o in values:
             return False
-        values.add(o)
+        else:
+            values.add(o)
         if not self.literal[o]:
             back = self.into.get(o)
             if back is None:
                 back = self.into[o] = {}
             subjects = back.get(p)
             if subjects is None:
-                back[p] = {s}
+                back[p] = s
+            elif subjects.__class__ is int:
+                back[p] = {subjects, s}
             else:
                 subjects.add(s)
         return True
@@ -330,10 +342,12 @@ class Reasoner:
             self.queue.append((s, p, o, closed))
 
     def _values(self, s: int, p: int):
-        return self.out.get(s, {}).get(p, ())
+        values = self.out.get(s, {}).get(p, ())
+        return (values,) if values.__class__ is int else values
 
     def _subjects(self, o: int, p: int):
-        return self.into.get(o, {}).get(p, ())
+        subjects = self.into.get(o, {}).get(p, ())
+        return (subjects,) if subjects.__class__ is int else subjects
 
     def _class_action(self, cls: int):
         """Everything a new `rdf:type cls` statement sets off, found with one look-up."""
@@ -480,9 +494,9 @@ class Reasoner:
                 self.counted.append((self.terms[p], self.terms[ids["memberCount"]], self.terms[count]))
                 self._derive(p, ids["memberCount"], count)
 
-    def derived_triples(self) -> list[tuple]:
+    def derived_triples(self) -> Iterator[tuple]:
         terms = self.terms
-        return [(terms[s], terms[p], terms[o]) for s, p, o in self.derived]
+        return ((terms[s], terms[p], terms[o]) for s, p, o in self.derived)
 
 
 def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentReport:
@@ -501,10 +515,10 @@ def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentRep
     schema += [(a, SUBPROPERTY, b) for a, b in ontology.subproperty_pairs]
     asserted_schema = {(t.subject, t.predicate, t.object) for t in _statements(store, [SUBCLASS, SUBPROPERTY])}
     # the schema's own closure too, so that plain rdfs:subClassOf answers what rdfs:subClassOf* does
-    new = reasoner.derived_triples() + [t for t in schema if t not in asserted_schema]
-    graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)
-    store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in new)
-    return EntailmentReport(len(new), time.perf_counter() - started, reasoner.counted)
+    schema = [t for t in schema if t not in asserted_schema]
+    graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)  # streamed: no list of every derived triple's terms
+    store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in itertools.chain(reasoner.derived_triples(), schema))
+    return EntailmentReport(len(reasoner.derived) + len(schema), time.perf_counter() - started, reasoner.counted)
 
 
 def _statements(store: Store, predicates: list):

@@ -6,7 +6,6 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import Graph
 
-from .check import SHAPES_FILE, check_store
 from .store import OxigraphStore
 from .writes import asserted_quads
 
@@ -31,6 +30,7 @@ def current_report():
         cached = current_app.extensions.get("alliance_kg.check_report")
         if cached and cached[0] == generation:
             return cached[1]
+        from .check import SHAPES_FILE, check_store  # here: its imports (pySHACL, owlready2) cost 0.9 s of start-up
         copy = OxigraphStore()
         copy.add_quads(asserted_quads(store))
         shapes = Graph().parse(str(current_app.config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")

@@ -1,0 +1,106 @@
+"""Start-up time and memory of `alliance-kg serve`, as a user starts it.
+
+    .venv/bin/python -m benchmarks.startup [--data-dir DIR] [--store DIR] [--runs 3]
+
+Starts the server on a loopback port, times it until `/health` answers, and reads from /proc the
+resident memory of the server process (now and at its peak, VmHWM) and of its query worker
+processes; then stops it. With `--store DIR` the first run fills the persistent store and the next
+ones reopen it (the "reopening a persistent store" figure). Prints one JSON line per run, with the
+load average at the time, since the machine these figures come from is shared.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from .run import free_port
+
+
+def _status(pid: int, field: str) -> float:
+    """A /proc/PID/status field in MB (0 if the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found + [g for c in found for g in _children(c)]
+
+
+def start_once(env: dict, timeout: float) -> dict:
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("alliance-kg")), "serve", "--port", str(port)]
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"serve exited: {log.read().decode(errors='replace')[-800:]}")
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"serve not ready within {timeout} s")
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health", timeout=30).status_code < 500:
+                    break
+            except requests.RequestException:
+                time.sleep(0.05)
+        ready = time.perf_counter() - started
+        workers = _children(process.pid)
+        log.seek(0)
+        said = re.search(rb"ready in ([0-9.]+) s", log.read())  # from its own start, after the imports
+        return {"ready_seconds": round(ready, 2), "service_says_ready_in": float(said[1]) if said else None, "server_rss_mb": round(_status(process.pid, "VmRSS")),
+                "server_peak_mb": round(_status(process.pid, "VmHWM")),
+                "workers_rss_mb": [round(_status(w, "VmRSS")) for w in workers],
+                "load_average_before": round(load, 2), "load_average_after": round(os.getloadavg()[0], 2)}
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="ALLIANCE_KG_DATA_DIR (default: the shipped data)")
+    parser.add_argument("--store", type=Path, help="a persistent store folder: filled by the first run, reopened after")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.data_dir:
+        env["ALLIANCE_KG_DATA_DIR"] = str(args.data_dir)
+    if args.store:
+        env["ALLIANCE_KG_STORE_DIR"] = str(args.store)
+    for run in range(args.runs):
+        filled = args.store is not None and (args.store / "CURRENT").exists()
+        figures = start_once(env, args.timeout)
+        what = "fresh" if not args.store else ("reopen store" if filled else "fill store")
+        print(json.dumps({"run": run + 1, "what": what, **figures}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
