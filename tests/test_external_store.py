@@ -55,7 +55,12 @@ def virtuoso(tmp_path_factory):
     if not Virtuoso.available():
         pytest.fail("Virtuoso Open Source 7 is not installed, so the external-store tests cannot run: "
                     "run .ci/run (it installs Debian's virtuoso-opensource), or apt-get install virtuoso-opensource")
-    server = Virtuoso(tmp_path_factory.mktemp("virtuoso"), query_limit=20)
+    yield from running_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+
+
+def running_virtuoso(folder: Path):
+    """A throwaway Virtuoso in `folder`, started (or the test failed with why not), stopped afterwards."""
+    server = Virtuoso(folder, query_limit=20)
     try:
         server.start()
     except VirtuosoUnavailable as error:
@@ -236,13 +241,7 @@ SPARQL_UPDATE = {"Content-Type": "application/sparql-update"}
 @pytest.fixture(scope="module")
 def paper_virtuoso(tmp_path_factory):
     """A second Virtuoso, for the ontology without data, loaded by create_app (STORE_BACKEND=sparql)."""
-    server = Virtuoso(tmp_path_factory.mktemp("virtuoso-writes"), query_limit=20)
-    try:
-        server.start()
-    except VirtuosoUnavailable as error:
-        pytest.fail(str(error))
-    yield server
-    server.stop()
+    yield from running_virtuoso(tmp_path_factory.mktemp("virtuoso-writes"))
 
 
 @pytest.fixture(scope="module")
