@@ -156,11 +156,23 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer:
             _worker_store = (generation, OxigraphStore(Path(directory) / generation, read_only=True))
         try:
             return answer(_worker_store[1], request)
-        except OSError:
+        except PermissionError as denied:  # the sandbox at work: the query tried to open a socket
+            return _error(400, "Query refused: it tried to open a network connection, which this endpoint "
+                               f"never does ({denied}).")
+        except OSError as failure:
+            if "IO error" not in str(failure) and current_generation(Path(directory)) == generation:
+                # not the store (still there, still current): a SERVICE endpoint that failed
+                return _error(502, f"A SERVICE endpoint could not be queried: {failure}")
             _worker_store = None  # the generation went away under a long query: reopen and try once more
             if attempt:
                 return _error(503, "The store could not be read; try again.")
     raise AssertionError("unreachable")
+
+
+def _worker_without_network() -> None:
+    """A worker's first act when no SERVICE endpoint is allowed: give up the network (sandbox.py)."""
+    from .sandbox import deny_network_in_this_thread
+    deny_network_in_this_thread()
 
 
 def _worker_ready(directory: str) -> int:
@@ -171,7 +183,7 @@ def _worker_ready(directory: str) -> int:
 class ProcessExecutor:
     """A pool of killable worker processes over an on-disk store."""
 
-    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0):
+    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False):
         import pebble
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
         # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
@@ -179,7 +191,9 @@ class ProcessExecutor:
         # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        self._pool = pebble.ProcessPool(max_workers=workers, context=context)
+        # the second wall against fetching: without an allowed SERVICE endpoint, no worker has a network
+        self._pool = pebble.ProcessPool(max_workers=workers, context=context,
+                                        initializer=None if network else _worker_without_network)
         self.timeouts = 0
         # start the workers now, without waiting: the server listens at once, and a query that comes
         # before a worker is up waits for it (within its time limit)

@@ -1,16 +1,25 @@
 """What a query or update may not ask of the server: to fetch from elsewhere.
 
 Oxigraph follows SERVICE to any URL by itself, and LOAD in an update fetches its IRI, so both are
-refused before a request reaches the engine (SERVICE only to endpoints on the allow list). FROM and
-FROM NAMED only select graphs already in the store, and the JSON-LD parser has no loader for remote
-contexts: neither can reach out (tests/test_safety.py proves all of this against a local listener).
-The scan works on the query's tokens, not its text: a keyword inside a string, an IRI, a comment, a
-prefixed name or a variable does not count.
+refused before a request reaches the engine (SERVICE only to endpoints on the allow list). The decision
+is taken on the parsed request, never on its text: a text scanner was walked past five ways (a dot
+before the keyword, a comment ended by a carriage return, a \\u escape, an escaped character in a
+prefixed name, ...). The parser is rdflib's, fed what the engine reads: \\u escapes expanded first, as
+SPARQL says, and a lone carriage return ending a line (and so a comment), as Oxigraph reads it.
+A request whose text, escapes expanded, nowhere contains the word SERVICE (or LOAD) cannot call one
+and is passed without parsing; one that contains it and cannot be parsed is refused.
+
+Behind this wall stands a second (sandbox.py): queries and updates run where no Internet socket can
+be opened, so a parser gap still fetches nothing. FROM and FROM NAMED only select graphs already in
+the store, and the JSON-LD parser has no loader for remote contexts: neither can reach out
+(tests/test_safety.py proves all of this against a local listener).
 """
 from __future__ import annotations
 
 import re
 from typing import Iterator
+
+from rdflib import URIRef
 
 _OPAQUE = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
@@ -50,21 +59,84 @@ def has_dataset_clause(query: str) -> bool:
     return next(keyword_positions(query, "FROM"), None) is not None
 
 
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def engine_text(text: str) -> str:
+    """The request as the engine reads it: \\u and \\U escapes expanded, a lone CR a line end."""
+    def expand(match: re.Match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
+    return _ESCAPE.sub(expand, text).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _first_word(text: str, word: str) -> tuple[int, int]:
+    match = re.search(word, text, re.IGNORECASE)
+    return _where(text, match.start()) if match else (1, 1)
+
+
+def _calls(tree, found: list) -> list:
+    """The SERVICE targets and LOAD sources anywhere in an rdflib parse tree, as (kind, term)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+    if isinstance(tree, CompValue):
+        if tree.name == "ServiceGraphPattern":
+            found.append(("SERVICE", tree.get("term")))
+        elif tree.name == "Load":
+            found.append(("LOAD", tree.get("iri")))
+        for value in tree.values():
+            _calls(value, found)
+    elif isinstance(tree, (list, tuple, ParseResults)):
+        for value in tree:
+            _calls(value, found)
+    return found
+
+
+def _parsed_calls(text: str, update: bool) -> list | None:
+    """What the request calls, or None when it cannot be parsed."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    try:
+        tree = (parseUpdate if update else parseQuery)(text)
+    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        return None
+    return _calls(tree, [])
+
+
+def _service_refusal(allowed_services: frozenset[str]) -> str:
+    return ("SERVICE is not allowed: this endpoint does not federate to other endpoints"
+            + (" except those on its allow list" if allowed_services else ""))
+
+
+_LOAD_REFUSAL = ("LOAD is not allowed: this server never fetches data from a URL or file; "
+                 "send the data itself (INSERT DATA, or PUT/POST to /rdf-graphs)")
+
+
+def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
+    read = engine_text(text)
+    lowered = read.lower()
+    words = ["service"] + (["load"] if update else [])
+    present = [word for word in words if word in lowered]
+    if not present:
+        return
+    calls = _parsed_calls(read, update)
+    if calls is None:
+        word = present[-1].upper()
+        refusal = _LOAD_REFUSAL if word == "LOAD" else _service_refusal(allowed_services)
+        raise ForbiddenQuery(f"{refusal}; the request contains the word {word} and could not be parsed to "
+                             "prove it does not call one", *_first_word(read, word))
+    for kind, term in calls:
+        if kind == "LOAD":
+            raise ForbiddenQuery(_LOAD_REFUSAL, *_first_word(read, "LOAD"))
+        if not (isinstance(term, URIRef) and str(term) in allowed_services):
+            raise ForbiddenQuery(_service_refusal(allowed_services), *_first_word(read, "SERVICE"))
+
+
 def check(query: str, allowed_services: frozenset[str] = frozenset()) -> None:
     """Raise ForbiddenQuery if the query calls SERVICE on an endpoint not in the allow list."""
-    for offset in keyword_positions(query, "SERVICE"):
-        target = re.match(r"\s*(?:SILENT\s+)?<([^>]*)>", query[offset + len("SERVICE"):], re.IGNORECASE)
-        if target and target.group(1) in allowed_services:
-            continue
-        raise ForbiddenQuery("SERVICE is not allowed: this endpoint does not federate to other endpoints"
-                             + (" except those on its allow list" if allowed_services else ""),
-                             *_where(query, offset))
+    _check(query, allowed_services, update=False)
 
 
 def check_update(update: str, allowed_services: frozenset[str] = frozenset()) -> None:
     """Raise ForbiddenQuery for LOAD (the server never fetches data) or a SERVICE not allowed."""
-    for offset in keyword_positions(update, "LOAD"):
-        raise ForbiddenQuery("LOAD is not allowed: this server never fetches data from a URL or file; "
-                             "send the data itself (INSERT DATA, or PUT/POST to /rdf-graphs)",
-                             *_where(update, offset))
-    check(update, allowed_services)
+    _check(update, allowed_services, update=True)

@@ -181,3 +181,87 @@ def test_json_ld_with_an_inline_context_is_read(server):
     graph = requests.get(f"{server}/rdf-graphs?graph=urn:inline-jsonld", headers={"Accept": "application/n-triples"},
                          timeout=10).text
     assert graph.strip() == '<urn:inline> <http://xmlns.com/foaf/0.1/name> "Inline" .'
+
+
+# The red team's five ways past the text scanner (issue 17, item 1), and `localhost` by name: each
+# made the server POST to the listener. The decision is now taken on the parsed query.
+BYPASSES = [
+    "SELECT * WHERE {{ ?s ?p ?o .SERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ #c\rSERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ \\u003Fs ?p ?o SERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ ?s ?p ?o \\u0053ERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "PREFIX ex: <urn:ex:> SELECT * WHERE {{ ex:a\\# ?p ?o . SERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "PREFIX ex: <urn:ex:> SELECT * WHERE {{ ex:a\\' ?p ?o . SERVICE <{endpoint}> {{ ?a ?b ?c }} }}",
+    "SELECT * WHERE {{ SERVICE ?endpoint {{ ?a ?b ?c }} VALUES ?endpoint {{ <{endpoint}> }} }}",
+]
+
+
+@pytest.mark.parametrize("template", BYPASSES)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_service_hidden_from_a_text_scanner_is_still_refused(server, listener, template, host):
+    endpoint = listener.replace("127.0.0.1", host) + "/sparql"
+    response = requests.post(f"{server}/sparql", data={"query": template.format(endpoint=endpoint)}, timeout=30)
+    assert response.status_code == 400, response.text
+    assert "SERVICE is not allowed" in response.text
+    assert Listener.hits == []
+
+
+@pytest.mark.parametrize("template", ["#x\rLOAD <{target}>", "\\u004cOAD <{target}>",
+                                      "INSERT DATA {{ <urn:a> <urn:b> <urn:c> }} ;#\rLOAD <{target}>"])
+def test_load_hidden_from_a_text_scanner_is_refused_before_anything_is_fetched(server, listener, template):
+    response = requests.post(f"{server}/sparql", data={"update": template.format(target=f"{listener}/data.ttl")},
+                             headers=AUTH, timeout=30)
+    assert response.status_code == 400 and "LOAD is not allowed" in response.text, response.text
+    assert Listener.hits == []
+
+
+def test_words_service_and_load_in_strings_and_iris_are_not_calls(server):
+    query = 'SELECT ?x WHERE { VALUES ?x { "SERVICE <http://127.0.0.1:9/> { }" <urn:load> } }'
+    response = requests.get(f"{server}/sparql", params={"query": query}, headers=JSON, timeout=30)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["results"]["bindings"]) == 2
+
+
+def test_the_query_workers_cannot_reach_the_network_even_past_the_parser(server, listener, tmp_path):
+    """The second wall: a SERVICE the first wall never saw (the executor called directly) fetches nothing."""
+    from service.execution import ProcessExecutor, QueryRequest
+    from service.persistent_store import PersistentStore
+    store = PersistentStore(tmp_path / "store")
+    store.commit([], [])
+    executor = ProcessExecutor(store.directory, workers=1, timeout=20)
+    try:
+        answer = executor.run(QueryRequest(f"SELECT * WHERE {{ SERVICE <{listener}/sparql> {{ ?s ?p ?o }} }}"))
+    finally:
+        executor.close()
+        store.close()
+    assert answer.status == 400 and b"network connection" in answer.body, answer
+    assert Listener.hits == []
+
+
+def test_an_update_runs_where_it_cannot_reach_the_network(listener):
+    """The second wall for writes: LOAD handed straight to the engine, in the sandbox, fetches nothing."""
+    import socket
+
+    from service import sandbox
+    from service.store import OxigraphStore
+    scratch = OxigraphStore()
+    with pytest.raises(PermissionError):
+        sandbox.run_without_network(lambda: scratch.update(f"LOAD <{listener}/data.ttl>"))
+    assert Listener.hits == [] and len(scratch) == 0
+    host, port = listener.removeprefix("http://").split(":")
+    socket.create_connection((host, int(port)), timeout=5).close()  # the calling thread keeps its network
+
+
+def test_a_failing_allowed_service_is_a_502_not_a_store_failure(listener):
+    from service import create_app
+    closed = "http://127.0.0.1:1/sparql"
+    app = create_app({"TESTING": True, "ALLOWED_SERVICES": [closed]})
+    url, waitress_server = serve(app)
+    try:
+        response = requests.get(f"{url}/sparql", params={"query": f"SELECT * WHERE {{ SERVICE <{closed}> {{ ?s ?p ?o }} }}"},
+                                timeout=30)
+    finally:
+        waitress_server.close()
+        app.extensions["alliance_kg.close"]()
+    assert response.status_code == 502, response.text
+    assert "SERVICE endpoint could not be queried" in response.text and "store could not be read" not in response.text
