@@ -15,7 +15,7 @@ import resource
 import time
 from pathlib import Path
 
-from .measure import rss_of
+from service.measure import rss_of
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,9 +25,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-entailment", action="store_true")
     args = parser.parse_args(argv)
 
-    from service import bulk_load, entailment, knowledge_graph, loader
+    from service.store import bulk_load, loader
+    from service.reasoning import entailment
+    from service.graph import knowledge_graph
     from service.config import load_config
-    from service.store import OxigraphStore
+    from service.store.oxigraph import OxigraphStore
 
     config = load_config({"DATA_DIR": args.data_dir})
     figures = {"way": args.way, "rss_at_start_mb": rss_of() / 2**20}

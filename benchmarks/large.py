@@ -30,8 +30,8 @@ from pathlib import Path
 
 import requests
 
-from .measure import rss_of
-from .run import JSON_RESULTS, queries
+from service.measure import rss_of
+from service.run import JSON_RESULTS, queries
 
 
 def say(**figures) -> None:
@@ -51,9 +51,11 @@ def timed(run, budget: float) -> list[float]:
 
 
 def embedded(data_dir: Path, texts: dict, budget: float, nquads: Path | None) -> None:
-    from service import bulk_load, entailment, knowledge_graph, loader
+    from service.store import bulk_load, loader
+    from service.reasoning import entailment
+    from service.graph import knowledge_graph
     from service.config import load_config
-    from service.store import OxigraphStore
+    from service.store.oxigraph import OxigraphStore
 
     config = load_config({"DATA_DIR": data_dir})
     started = time.perf_counter()
@@ -79,7 +81,7 @@ def embedded(data_dir: Path, texts: dict, budget: float, nquads: Path | None) ->
 
 
 def virtuoso(folder: Path, nquads: Path, texts: dict, budget: float, buffers: int, cap: float) -> None:
-    from .virtuoso import ISQL, Virtuoso
+    from service.virtuoso import ISQL, Virtuoso
 
     server = Virtuoso(folder, buffers=buffers).start()
     try:

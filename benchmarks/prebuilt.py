@@ -19,10 +19,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from service import iris
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
-from . import run
-from .measure import rss_of
+from service import run
+from service.measure import rss_of
 
 
 def load(union_file: Path) -> OxigraphStore:

@@ -10,7 +10,7 @@ Virtuoso, when installed; off unless named). All answer over the same dataset: o
 data, synthetic data and the entailments (rdflib and rdflib-endpoint get the union as N-Triples,
 entailments included, so that they need no reasoner of their own).
 
-Figures: load time, entailment time (service.entailment.materialise), p50 and p99 of each query,
+Figures: load time, entailment time (service.reasoning.entailment.materialise), p50 and p99 of each query,
 queries per second at 1, 4 and 16 concurrent clients, resident memory, and the ratios to pyoxigraph.
 """
 from __future__ import annotations
@@ -32,12 +32,13 @@ from pathlib import Path
 
 import requests
 
-from service import bulk_load, entailment, loader
+from service.store import bulk_load, loader
+from service.reasoning import entailment
 from service.config import PROJECT_ROOT
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
-from .generate import generate, parse_size
-from .measure import percentile, rss_of
+from service.generate import generate, parse_size
+from service.measure import percentile, rss_of
 
 QUERY_DIRS = [PROJECT_ROOT / "queries", Path(__file__).resolve().parent / "queries"]
 ENGINES = ("oxigraph", "rdflib", "endpoint", "service")
@@ -366,7 +367,7 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
                                                    f"capped at {settings.cap:g} s, restarted after a capped query")
 
     if "virtuoso" in settings.engines:
-        from .virtuoso import Virtuoso, VirtuosoUnavailable
+        from service.virtuoso import Virtuoso, VirtuosoUnavailable
         if not Virtuoso.available():
             reports["virtuoso"] = EngineReport("virtuoso", note="not installed (apt-get install virtuoso-opensource)")
         else:

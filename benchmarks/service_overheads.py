@@ -30,11 +30,11 @@ def main() -> None:
     parser.add_argument("--no-guard", action="store_true", help="skip the guarded write (~30 s)")
     options = parser.parse_args()
 
-    from service import knowledge_graph
+    from service.graph import knowledge_graph
     from service.config import load_config
-    from service.execution import ProcessExecutor, QueryRequest, answer
-    from service.persistent_store import PersistentStore
-    from service.writes import Writer
+    from service.store.execution import ProcessExecutor, QueryRequest, answer
+    from service.store.on_disk import PersistentStore
+    from service.graph.writes import Writer
 
     config = load_config()
     store, _ = knowledge_graph.build(config)

@@ -1,6 +1,6 @@
 """A throwaway Virtuoso Open Source 7 on loopback, from Debian's `virtuoso-opensource` package.
 
-Used by the integration test (tests/test_external_store.py) and the benchmarks. Recipe from
+Used by the integration test (tests/store/test_external_store.py) and the benchmarks. Recipe from
 ../shared/FINDINGS.md: copy the packaged virtuoso.ini, give [Database] and [TempDatabase] distinct
 files in a private folder, bind both ports to 127.0.0.1, and grant SPARQL_UPDATE to the anonymous
 SPARQL user through isql. Three defaults of the packaged ini would change answers silently and are
@@ -131,7 +131,7 @@ class Virtuoso:
         return done.stdout
 
     def rss_bytes(self) -> int:
-        from .measure import rss_of
+        from service.measure import rss_of
         return rss_of(self.process.pid) if self.process else 0
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""alliance-kg: a knowledge graph of military alliances, served over SPARQL 1.1."""
+"""The application factory: create_app(config) wires the store, the reasoner and the web layer."""
 from __future__ import annotations
 
 import atexit
@@ -8,7 +8,7 @@ import tempfile
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from .config import load_config
+from service.config import load_config
 
 
 def create_app(config: dict | None = None, store=None) -> Flask:
@@ -19,21 +19,21 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     handed an in-memory `store`, a copy of it); a store written before is reopened as it is. An
     external store gets ontology/ and data/ (their graphs replaced) and their entailments at start.
     `app.extensions["alliance_kg.close"]()` stops the query workers and removes a temporary store."""
-    from . import admin, cors, graph_store, metrics, reports, resources, sparql, ui
-    from .execution import InProcessExecutor, ProcessExecutor
-    from .persistent_store import PersistentStore
-    from .store import OxigraphStore
-    from .writes import Writer
+    from service.web import admin, cors, graph_store, metrics, reports, linked_data as resources, sparql, ui
+    from service.store.execution import InProcessExecutor, ProcessExecutor
+    from service.store.on_disk import PersistentStore
+    from service.store.oxigraph import OxigraphStore
+    from service.graph.writes import Writer
 
     settings = load_config(config)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     cleanups = []
     report = None
     shapes = settings["ONTOLOGY_DIR"] / "shapes.ttl"
     if store is None and settings["STORE_BACKEND"] != "oxigraph":
-        from . import knowledge_graph
+        from service.graph import knowledge_graph
         store, report = knowledge_graph.build(settings)  # into the external store, which then serves
     if store is None or isinstance(store, OxigraphStore):
         directory = settings["STORE_DIR"]
@@ -45,7 +45,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         if persistent.is_empty:
             source = store
             if source is None:
-                from . import knowledge_graph
+                from service.graph import knowledge_graph
                 source, report = knowledge_graph.build(settings)
             persistent.commit(source.quads(), source.graphs())
         store = persistent

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from . import iris
-from .config import PROJECT_ROOT, load_config
-from .loader import LoadError
+from service import iris
+from service.config import PROJECT_ROOT, load_config
+from service.store.loader import LoadError
 
 EXPORT_FORMATS = {
     "trig": "application/trig", "nquads": "application/n-quads", "turtle": "text/turtle",
@@ -23,7 +23,7 @@ QUERY_FORMATS = {
 
 
 def _build(asserted_only: bool = False):
-    from . import knowledge_graph
+    from service.graph import knowledge_graph
     try:
         return knowledge_graph.build(load_config())
     except LoadError as error:
@@ -73,9 +73,9 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
 
     import waitress
 
-    from . import create_app
-    from .config import ConfigError
-    from .persistent_store import StoreInUse
+    from service.app import create_app
+    from service.config import ConfigError
+    from service.store.on_disk import StoreInUse
     started = time.perf_counter()
     try:
         config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
@@ -86,7 +86,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
         app = create_app(config)
     except (LoadError, ConfigError, StoreInUse) as error:
         raise click.ClickException(f"cannot start: {error}") from None
-    from .knowledge_graph import return_freed_memory
+    from service.graph.knowledge_graph import return_freed_memory
     return_freed_memory()  # the in-memory graph copied to disk is gone: its pages go back to the system
     report = app.extensions["alliance_kg.load_report"]
     store = app.extensions["alliance_kg.store"]
@@ -153,8 +153,8 @@ def _plain(term) -> str:
 @click.option("--no-explain", is_flag=True, help="Do not cut an inconsistency down to the clashing statements.")
 def check(extra, as_json, no_explain):
     """Prove the graph consistent (HermiT) and the data within the rules (SHACL); exit 1 if not."""
-    from .check import run_check
-    from .consistency import ReasonerUnavailable
+    from service.reasoning.check import run_check
+    from service.reasoning.consistency import ReasonerUnavailable
     try:
         report = run_check(load_config(), list(extra), explain=not no_explain)
     except ReasonerUnavailable as error:
@@ -185,7 +185,7 @@ def export(fmt, output, on_date, alliances_only):
         store, _ = _build()
         next(stage)
         if fmt == "graphml":
-            from . import exports
+            from service.graph import exports
             import io
             try:
                 network = exports.state_network(store, exports.parse_date(on_date), alliances_only)
@@ -222,7 +222,7 @@ def plot(picture, output, on_date, alliances_only):
     """
     import datetime as dt
 
-    from . import exports
+    from service.graph import exports
     try:
         exports.check_picture_file(output)
         day = exports.parse_date(on_date) or dt.date.today()
@@ -284,7 +284,7 @@ def docs(output):
     """
     import logging
 
-    from . import ontology_docs
+    from service.web import ontology_docs
     logging.getLogger().setLevel(logging.WARNING)  # pyLODE logs each step at INFO on the root logger
     with _stages(["load and reason", "render"]) as stage:
         store, _ = _build()
@@ -309,7 +309,7 @@ def load(files, store_dir, graph, reason):
     """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into a store, streaming.
 
     Every file is checked first: a syntax error is reported with its line and nothing is loaded."""
-    from .bulk_load import run_load
+    from service.store.bulk_load import run_load
     try:
         run_load(list(files), store_dir, graph, reason, echo=lambda text: click.echo(text, err=True),
                  progressbar=click.progressbar)
@@ -325,7 +325,7 @@ def build_data(raw):
     """Regenerate data/states.ttl and data/atop/ from the raw public data sets (deterministic)."""
     import time
 
-    from .datasets import atop, states
+    from service.datasets import atop, states
     started = time.perf_counter()
     say = lambda message: click.echo(f"[{time.perf_counter() - started:5.1f}s] {message}", err=True)  # noqa: E731
     try:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import waitress.server
 
-from service import create_app, knowledge_graph
+from service import create_app
+from service.graph import knowledge_graph
 from service.config import load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -37,8 +37,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from . import states
-from .turtle import TurtleWriter
+from service.datasets import states
+from service.datasets.turtle import TurtleWriter
 
 AKG = states.AKG
 ID = "https://w3id.org/alliance-kg/id/"

@@ -95,7 +95,7 @@ import countrycode
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .turtle import TurtleWriter
+from service.datasets.turtle import TurtleWriter
 
 AKG = Namespace("https://w3id.org/alliance-kg/ontology#")
 STATE = Namespace("https://w3id.org/alliance-kg/id/state/")

@@ -6,7 +6,7 @@ simplified with Douglas-Peucker (tolerance in degrees), coordinates rounded, rin
 four points dropped. Each feature keeps the state key of `data/states.ttl` (`states.state_key`), so the
 map joins on `/id/state/{KEY}`. Deterministic: the same raw file gives the same bytes.
 
-Regenerate: `python -m service.datasets.world_map [--raw ../shared/data/raw] [-o service/static/world.json]`
+Regenerate: `python -m service.datasets.world_map [--raw ../shared/data/raw] [-o service/web/static/world.json]`
 """
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import states
+from service.datasets import states
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = PACKAGE_DIR / "static" / "world.json"
+DEFAULT_OUT = PACKAGE_DIR / "web" / "static" / "world.json"
 DEFAULT_RAW = PACKAGE_DIR.parent.parent / "shared" / "data" / "raw"
 TOLERANCE = 0.12  # degrees: ~13 km, invisible at the size the UI draws the world
 DECIMALS = 2
@@ -92,7 +92,7 @@ def build_world(raw_dir: Path, tolerance: float = TOLERANCE, decimals: int = DEC
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     epilog="example: python -m service.datasets.world_map -o service/static/world.json")
+                                     epilog="example: python -m service.datasets.world_map -o service/web/static/world.json")
     parser.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="folder of the raw data sets")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUT, help="file to write")
     parser.add_argument("--tolerance", type=float, default=TOLERANCE, help="simplification tolerance in degrees")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from . import iris
+from service import iris
 
 RDF_TYPE = iris.PREFIXES["rdf"] + "type"
 ENTAILMENTS = iris.ENTAILMENTS_GRAPH

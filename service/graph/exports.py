@@ -11,9 +11,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from . import iris
+from service import iris
 
-WORLD_MAP = Path(__file__).resolve().parent / "static" / "world.json"
+WORLD_MAP = Path(__file__).resolve().parents[1] / "web" / "static" / "world.json"
 
 MEMBERSHIPS = """
 PREFIX akg:  <https://w3id.org/alliance-kg/ontology#>

@@ -5,8 +5,9 @@ import ctypes
 import time
 from dataclasses import dataclass
 
-from . import bulk_load, entailment, loader
-from .store import OxigraphStore, Store, open_store
+from service.store import bulk_load, loader
+from service.reasoning import entailment
+from service.store.oxigraph import OxigraphStore, Store, open_store
 
 
 @dataclass

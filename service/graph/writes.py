@@ -3,10 +3,10 @@
 Every write (a SPARQL Update, a Graph Store PUT/POST/DELETE) goes the same way, one at a time:
   1. copy the asserted graphs (everything but the entailments) into an in-memory scratch store;
   2. apply the change there (a malformed or refused change stops here: nothing was touched);
-  3. the guard: HermiT consistency and the SHACL shapes over the candidate (service.check.check_store,
+  3. the guard: HermiT consistency and the SHACL shapes over the candidate (service.reasoning.check.check_store,
      which also recomputes the entailments); if the candidate fails, 422 with the report, nothing applied;
   4. commit the candidate, entailments included: the embedded store as its next generation in one step,
-     an external store (service/external_store.py) as one SPARQL Update replacing the changed graphs
+     an external store (service/store/external.py) as one SPARQL Update replacing the changed graphs
      and the entailments graph.
 A store that fails while a write reads or commits (an external store unreachable, too slow, refusing)
 raises a StoreFailure, which becomes the write's answer (502, 503 or 504) instead of an internal error.
@@ -21,8 +21,8 @@ from typing import Callable
 
 from pathlib import Path
 
-from . import iris
-from .store import OxigraphStore
+from service import iris
+from service.store.oxigraph import OxigraphStore
 
 
 class WriteRefused(Exception):
@@ -102,9 +102,9 @@ class Writer:
         return result
 
     def _apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
-        from . import entailment
-        from .check import check_store
-        from .consistency import ReasonerUnavailable
+        from service.reasoning import entailment
+        from service.reasoning.check import check_store
+        from service.reasoning.consistency import ReasonerUnavailable
         scratch = OxigraphStore()
         try:
             scratch.add_quads(asserted_quads(self.store))

@@ -8,11 +8,13 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from . import entailment, iris, loader
-from .consistency import ConsistencyReport, check_consistency
-from .profile import ProfileViolation, check_profile
-from .store import Store, open_store, to_rdflib
-from .validation import Violation, validate
+from service.reasoning import entailment
+from service import iris
+from service.store import loader
+from service.reasoning.consistency import ConsistencyReport, check_consistency
+from service.reasoning.profile import ProfileViolation, check_profile
+from service.store.oxigraph import Store, open_store, to_rdflib
+from service.reasoning.validation import Violation, validate
 
 SHAPES_FILE = "shapes.ttl"
 

@@ -26,8 +26,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from . import iris
-from .store import Store, to_rdflib
+from service import iris
+from service.store.oxigraph import Store, to_rdflib
 
 AKG = iris.AKG
 TYPE = ox.NamedNode(str(RDF.type))

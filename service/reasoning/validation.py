@@ -7,7 +7,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from . import iris
+from service import iris
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import iris
-from .loader import FORMATS, LoadError, as_load_error
+from service import iris
+from service.store.loader import FORMATS, LoadError, as_load_error
 
 FORMATS = {**FORMATS, ".n3": ox.RdfFormat.N3, ".json": ox.RdfFormat.JSON_LD, ".xml": ox.RdfFormat.RDF_XML}
 CHUNK = 50_000  # quads handed to the store at a time (external stores: one request each)
@@ -131,7 +131,7 @@ def load_files(store, paths: list[Path], graph: str | None = None, progress: Pro
                checking: Progress | None = None) -> list[LoadedFile]:
     """Check every file, then stream each into the store; a bad file raises before anything is written.
 
-    `store` is a store of service.store (embedded or external) or a pyoxigraph Store. `checking` and
+    `store` is a store of service.store.oxigraph (embedded or external) or a pyoxigraph Store. `checking` and
     `progress` get the bytes read in the checking and in the loading pass."""
     planned = check_files(paths, graph, checking)
     stream_files(store, planned, progress)
@@ -140,7 +140,7 @@ def load_files(store, paths: list[Path], graph: str | None = None, progress: Pro
 
 def open_persistent(directory: Path):
     """The on-disk Oxigraph store in `directory` (created if absent), or a clear error if it is locked."""
-    from .store import OxigraphStore
+    from service.store.oxigraph import OxigraphStore
     try:
         return OxigraphStore(path=directory)
     except OSError as error:
@@ -151,9 +151,9 @@ def run_load(paths: list[Path], store_dir: Path | None, graph: str | None, reaso
     """The `alliance-kg load` command: check, load with a progress bar, then reason."""
     import time
 
-    from . import entailment
-    from .config import load_config
-    from .store import open_store
+    from service.reasoning import entailment
+    from service.config import load_config
+    from service.store.oxigraph import open_store
 
     backend = load_config()["STORE_BACKEND"]
     if store_dir is None and backend == "oxigraph":

@@ -22,8 +22,8 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from . import negotiation
-from .store import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
+from service.store import negotiation
+from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ _worker_store: tuple[str, object] | None = None
 
 def _worker_answer(directory: str, request: QueryRequest) -> Answer:
     global _worker_store
-    from .persistent_store import current_generation
-    from .store import OxigraphStore
+    from service.store.on_disk import current_generation
+    from service.store.oxigraph import OxigraphStore
     for attempt in range(2):
         generation = current_generation(Path(directory))
         if generation is None:
@@ -171,7 +171,7 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer:
 
 def _worker_without_network() -> None:
     """A worker's first act when no SERVICE endpoint is allowed: give up the network (sandbox.py)."""
-    from .sandbox import deny_network_in_this_thread
+    from service.store.sandbox import deny_network_in_this_thread
     deny_network_in_this_thread()
 
 
@@ -216,7 +216,7 @@ class ProcessExecutor:
         except (FutureTimeout, TimeoutError):
             future.cancel()  # a running task's worker process is terminated and replaced
             self.timeouts += 1
-            from .metrics import record_timeout
+            from service.web.metrics import record_timeout
             record_timeout()
             raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
                                "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None

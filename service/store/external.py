@@ -15,7 +15,7 @@ Why the default graph is spelled out: external stores disagree on what a query w
 unionDefaultGraph is set). So every query names the project's graphs as `default-graph-uri` and
 `named-graph-uri`, which every SPARQL 1.1 server honours, and the answer is the embedded store's.
 
-Writes through the service (SPARQL Update, Graph Store) go through service/writes.py's Writer, as on
+Writes through the service (SPARQL Update, Graph Store) go through service/graph/writes.py's Writer, as on
 the embedded store; `commit` then replaces the changed graphs and the entailments graph in ONE update
 request. SPARQL 1.1 Update says a request SHOULD be atomic; Virtuoso 7.2 is not when an operation
 fails at run time (the earlier ones stay applied: docs/deployment.md), so a refused commit is undone by
@@ -34,9 +34,10 @@ from typing import Iterable
 import pyoxigraph as ox
 import requests
 
-from . import execution, iris
-from .store import DATASET_FORMATS, QueryResult
-from .writes import StoreFailure, WriteRefused
+from service.store import execution
+from service import iris
+from service.store.oxigraph import DATASET_FORMATS, QueryResult
+from service.graph.writes import StoreFailure, WriteRefused
 
 RESULTS_JSON = "application/sparql-results+json"
 RDF_RESPONSE_FORMATS = {

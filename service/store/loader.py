@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import iris
+from service import iris
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,

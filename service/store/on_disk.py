@@ -21,7 +21,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from .store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
 CURRENT = "CURRENT"
 PREFIX = "g"

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Protocol
 
 import pyoxigraph as ox
 
-from . import safety
+from service.store import safety
 
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
@@ -182,7 +182,7 @@ def _graph_node(graph: str):
     return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
 
 
-BACKENDS = {"oxigraph": "service.store:OxigraphStore", "sparql": "service.external_store:SparqlStore"}
+BACKENDS = {"oxigraph": "service.store.oxigraph:OxigraphStore", "sparql": "service.store.external:SparqlStore"}
 
 
 def open_store(backend: str = "oxigraph", **options) -> Store:

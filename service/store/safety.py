@@ -12,7 +12,7 @@ and is passed without parsing; one that contains it and cannot be parsed is refu
 Behind this wall stands a second (sandbox.py): queries and updates run where no Internet socket can
 be opened, so a parser gap still fetches nothing. FROM and FROM NAMED only select graphs already in
 the store, and the JSON-LD parser has no loader for remote contexts: neither can reach out
-(tests/test_safety.py proves all of this against a local listener).
+(tests/store/test_safety.py proves all of this against a local listener).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Direct identification: /rdf-graphs/{anything} is the graph whose IRI is that URL
 Indirect identification: /rdf-graphs?graph=IRI or /rdf-graphs?default (the store's default graph).
 GET and HEAD are open to all; PUT (replace), POST (merge; on /rdf-graphs alone, create a new graph
 and answer with its Location) and DELETE need the write key, and go through the same checked,
-all-or-nothing path as SPARQL Update (service/writes.py).
+all-or-nothing path as SPARQL Update (service/graph/writes.py).
 """
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import uuid
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from . import iris, negotiation
-from .sparql import current_store, error, refused
-from .store import GRAPH_FORMATS
-from .writes import WriteRefused, authorise
+from service import iris
+from service.store import negotiation
+from service.web.sparql import current_store, error, refused
+from service.store.oxigraph import GRAPH_FORMATS
+from service.graph.writes import WriteRefused, authorise
 
 bp = Blueprint("graph_store", __name__)
 METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask answers HEAD as GET without the body

@@ -9,8 +9,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from . import describe, iris, negotiation, pages
-from .store import GRAPH_FORMATS
+from service.graph import describe
+from service import iris
+from service.store import negotiation
+from service.web import pages
+from service.store.oxigraph import GRAPH_FORMATS
 
 bp = Blueprint("resources", __name__)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
 
-from . import iris
-from .config import PROJECT_ROOT
+from service import iris
+from service.config import PROJECT_ROOT
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "docs" / "ontology" / "index.html"
 MODULES = ("alliance-kg.ttl", "core.ttl", "framework.ttl", "alignments.ttl")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from . import describe, iris
+from service.graph import describe
+from service import iris
 
 AKG = iris.AKG
 PARTNERSHIP, ACTOR = AKG + "SecurityPartnership", AKG + "Actor"

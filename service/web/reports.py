@@ -6,8 +6,8 @@ import threading
 from flask import Blueprint, Response, current_app, jsonify, request
 from rdflib import Graph
 
-from .store import OxigraphStore
-from .writes import asserted_quads
+from service.store.oxigraph import OxigraphStore
+from service.graph.writes import asserted_quads
 
 bp = Blueprint("reports", __name__)
 _lock = threading.Lock()
@@ -19,7 +19,7 @@ def current_report():
     store = current_app.extensions["alliance_kg.store"]
     directory = getattr(store, "directory", None)
     if directory is not None:
-        from .persistent_store import current_generation
+        from service.store.on_disk import current_generation
         generation = current_generation(directory)  # each write makes a new one
     else:
         generation = len(store)
@@ -30,7 +30,7 @@ def current_report():
         cached = current_app.extensions.get("alliance_kg.check_report")
         if cached and cached[0] == generation:
             return cached[1]
-        from .check import SHAPES_FILE, check_store  # here: its imports (pySHACL, owlready2) cost 0.9 s of start-up
+        from service.reasoning.check import SHAPES_FILE, check_store  # here: its imports (pySHACL, owlready2) cost 0.9 s of start-up
         copy = OxigraphStore()
         copy.add_quads(asserted_quads(store))
         shapes = Graph().parse(str(current_app.config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")

@@ -5,7 +5,7 @@ from flask import Response, current_app, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
-from . import negotiation
+from service.store import negotiation
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -30,7 +30,7 @@ def describe(endpoint: str, writable: bool) -> Graph:
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     if current_app.config.get("ALLOWED_SERVICES"):
         graph.add((service, SD.feature, SD.BasicFederatedQuery))  # only to endpoints on the allow list
-    # the OWL 2 RL subset the project materialises (see service/entailment.py)
+    # the OWL 2 RL subset the project materialises (see service/reasoning/entailment.py)
     graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT.RDFS))
     graph.add((service, SD.defaultSupportedEntailmentProfile, URIRef("http://www.w3.org/ns/owl-profile/RL")))
     for name in RESULT_FORMATS:

@@ -5,9 +5,11 @@ import json
 
 from flask import Blueprint, Response, current_app, request
 
-from . import iris, safety, sandbox, updates
-from .execution import QueryAborted, QueryRequest
-from .writes import WriteRefused, authorise
+from service import iris
+from service.store import safety, sandbox
+from service.web import updates
+from service.store.execution import QueryAborted, QueryRequest
+from service.graph.writes import WriteRefused, authorise
 
 bp = Blueprint("sparql", __name__)
 
@@ -59,7 +61,7 @@ def sparql() -> Response:
         queries = params.getlist("query")
     if not queries:
         if request.method == "GET" and not params:
-            from . import service_description  # rdflib: imported when first asked, not at start
+            from service.web import service_description  # rdflib: imported when first asked, not at start
             return service_description.response()
         return error(400, "Missing the 'query' parameter.")
     if len(queries) > 1:

@@ -1,7 +1,7 @@
 """Blueprint: the analyst's query UI at / (YASGUI, the saved queries as examples, network/map/timeline views).
 
-YASGUI is third-party code installed at set-up from the npm registry into service/static/node_modules
-(`npm ci --prefix service/static`), never committed; this blueprint serves its two bundle files and the
+YASGUI is third-party code installed at set-up from the npm registry into service/web/static/node_modules
+(`npm ci --prefix service/web/static`), never committed; this blueprint serves its two bundle files and the
 project's own scripts, and says plainly at / when the bundle is missing.
 """
 from __future__ import annotations
@@ -11,13 +11,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory
 
-from . import iris
+from service import iris
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 YASGUI_DIR = STATIC_DIR / "node_modules" / "@zazuko" / "yasgui" / "build"
 YASGUI_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
-INSTALL_COMMAND = "npm ci --prefix service/static"
-ONTOLOGY_DOCS = Path(__file__).resolve().parent.parent / "docs" / "ontology" / "index.html"
+INSTALL_COMMAND = "npm ci --prefix service/web/static"
+ONTOLOGY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
 OWN_FILES = {"workbench.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",

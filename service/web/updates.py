@@ -6,7 +6,7 @@ update that names its own dataset (USING, or WITH) as well gets 400, as the prot
 """
 from __future__ import annotations
 
-from . import safety
+from service.store import safety
 
 
 class DatasetConflict(ValueError):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from benchmarks import run
 from benchmarks.generate import generate
-from service import knowledge_graph
+from service.graph import knowledge_graph
 from service.config import PROJECT_ROOT, load_config
 
 QC_QUERIES = sorted((PROJECT_ROOT / "queries").glob("qc-*.rq"))

@@ -17,7 +17,7 @@ from rdflib.namespace import PROV, RDF
 
 from service.datasets import atop, states
 
-from .conftest import PROJECT_ROOT, rows
+from ..conftest import PROJECT_ROOT, rows
 
 RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
 ATOP_DIR = RAW / "atop_v5.1"
@@ -279,7 +279,7 @@ def test_portfolio_of_russia(store, members_csv):
 
 @pytest.mark.parametrize("path", sorted(QUERIES.glob("qc-*.rq")), ids=lambda p: p.stem)
 def test_quality_checks_hold_with_the_atop_import(store, path):
-    """tests/test_queries.py runs these over the paper's curated graph; here over everything."""
+    """tests/graph/test_queries.py runs these over the paper's curated graph; here over everything."""
     assert rows(store, path.read_text()) == []
 
 

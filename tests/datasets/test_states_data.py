@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib import namespace as ns  # module access: pytest's collector trips over DefinedNamespace attributes
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:  # until the project is installed / configured as a package
     sys.path.insert(0, str(PROJECT_ROOT))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
-from .conftest import PROJECT_ROOT
+from ..conftest import PROJECT_ROOT
 
 NOTEBOOK = PROJECT_ROOT / "docs" / "examples" / "alliances.ipynb"
 

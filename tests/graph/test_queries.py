@@ -13,11 +13,11 @@ import pyoxigraph as ox
 import pytest
 
 from service import iris
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
-from .conftest import rows
+from ..conftest import rows
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
 QUERY_FILES = sorted(QUERIES_DIR.glob("*.rq"))
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from .conftest import FIXTURES, serve
+from ..conftest import FIXTURES, serve
 
 KEY = "s3cret-write-key"
 AKG = "https://w3id.org/alliance-kg/ontology#"

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from service import cli
-from service.check import run_check
+from service.reasoning.check import run_check
 from service.config import load_config
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
 

@@ -7,9 +7,11 @@ import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from service import entailment, iris, loader
+from service.reasoning import entailment
+from service import iris
+from service.store import loader
 from service.config import load_config
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
 EX = Namespace("http://example.org/")
 AKG = Namespace(iris.AKG)

@@ -4,7 +4,7 @@ vocabulary are exactly what owlrl (OWL 2 RL semantics, the reference implementat
 Two deliberate differences, both project rules beyond OWL 2 RL, are left out of the comparison:
 `akg:memberCount` (counted from memberships) and the size classes defined on it with datatype
 facets, which owlrl does not implement. owl:sameAs is compared only within the project's own IRIs,
-since links to Wikidata are not materialised (see service/entailment.py)."""
+since links to Wikidata are not materialised (see service/reasoning/entailment.py)."""
 from __future__ import annotations
 
 import random
@@ -15,10 +15,12 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from service import entailment, iris, loader
-from service.check import to_rdflib
+from service.reasoning import entailment
+from service import iris
+from service.store import loader
+from service.reasoning.check import to_rdflib
 from service.config import load_config
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
 AKG = Namespace(iris.AKG)
 ID = Namespace(iris.ID)

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from service import iris
-from service.bulk_load import load_files, open_persistent
+from service.store.bulk_load import load_files, open_persistent
 from service.cli import main
-from service.loader import LoadError
+from service.store.loader import LoadError
 
 EX = "https://w3id.org/alliance-kg/id/partnership/"
 AKG = iris.AKG
@@ -91,7 +91,7 @@ def test_unknown_suffix_is_refused_before_loading(tmp_path):
 
 
 def test_entailments_are_computed_after_loading_with_the_ontology(tmp_path):
-    ontology = Path(__file__).resolve().parent.parent / "ontology" / "core.ttl"
+    ontology = Path(__file__).resolve().parents[2] / "ontology" / "core.ttl"
     data = tmp_path / "scoped.ttl"
     data.write_text(f"<{EX}x> a <{AKG}SecurityPartnership> ; <{AKG}hasScopeCondition> <{EX}x-scope> .\n")
     result = CliRunner().invoke(main, ["load", str(ontology), "--store", str(tmp_path / "store"),

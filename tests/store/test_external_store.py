@@ -11,7 +11,7 @@ open or that are its own; the comparison allows exactly these and nothing else:
 Two queries meet a Virtuoso 7.2 defect; each is a strict xfail, so the suite says when it is gone.
 
 Writes (the write key, the HermiT + SHACL guard, all or nothing) are tested on a second Virtuoso that
-holds the ontology with no data (as tests/test_writes.py's guarded server): a guarded write over it
+holds the ontology with no data (as tests/graph/test_writes.py's guarded server): a guarded write over it
 takes seconds, where over the shipped graph with ATOP it takes ~40 s.
 
 Virtuoso comes from Debian's `virtuoso-opensource` package, which .ci/run installs. Without it these
@@ -31,14 +31,16 @@ import requests
 from click.testing import CliRunner
 
 from benchmarks.virtuoso import Virtuoso, VirtuosoUnavailable
-from service import create_app, external_store, iris, knowledge_graph
+from service import create_app, iris
+from service.store import external as external_store
+from service.graph import knowledge_graph
 from service.cli import main
 from service.config import load_config
-from service.external_store import QueryTimeout, SparqlStore, query_form
+from service.store.external import QueryTimeout, SparqlStore, query_form
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
-QUERY_FILES = sorted((Path(__file__).resolve().parent.parent / "queries").glob("*.rq"))
+QUERY_FILES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 KNOWN_DIVERGENCES = {
     "adversarial-partnerships": "Virtuoso 7.2 fails it with 'SQ200: Stack Overflow in cost model' "
                                 "(a sub-SELECT, two FILTER NOT EXISTS and two BIND(EXISTS))",
@@ -220,7 +222,7 @@ def test_the_query_form_is_read_past_prefixes_strings_and_comments(text, form):
 
 
 def test_the_sparql_backend_without_a_url_says_what_to_set(monkeypatch):
-    from service.store import open_store
+    from service.store.oxigraph import open_store
     monkeypatch.delenv("ALLIANCE_KG_STORE_QUERY_URL", raising=False)
     with pytest.raises(ValueError, match="ALLIANCE_KG_STORE_QUERY_URL"):
         open_store("sparql")

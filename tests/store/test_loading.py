@@ -6,9 +6,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from service import cli, create_app, iris, loader
+from service import cli, create_app, iris
+from service.store import loader
 
-from .conftest import PROJECT_ROOT
+from ..conftest import PROJECT_ROOT
 
 
 @pytest.fixture()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from service.persistent_store import PersistentStore, current_generation
+from service.store.on_disk import PersistentStore, current_generation
 
 KEY = "persistence-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -10,7 +10,7 @@ import threading
 import pytest
 import requests
 
-from .conftest import serve
+from ..conftest import serve
 
 KEY = "safety-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -224,8 +224,8 @@ def test_words_service_and_load_in_strings_and_iris_are_not_calls(server):
 
 def test_the_query_workers_cannot_reach_the_network_even_past_the_parser(server, listener, tmp_path):
     """The second wall: a SERVICE the first wall never saw (the executor called directly) fetches nothing."""
-    from service.execution import ProcessExecutor, QueryRequest
-    from service.persistent_store import PersistentStore
+    from service.store.execution import ProcessExecutor, QueryRequest
+    from service.store.on_disk import PersistentStore
     store = PersistentStore(tmp_path / "store")
     store.commit([], [])
     executor = ProcessExecutor(store.directory, workers=1, timeout=20)
@@ -242,8 +242,8 @@ def test_an_update_runs_where_it_cannot_reach_the_network(listener):
     """The second wall for writes: LOAD handed straight to the engine, in the sandbox, fetches nothing."""
     import socket
 
-    from service import sandbox
-    from service.store import OxigraphStore
+    from service.store import sandbox
+    from service.store.oxigraph import OxigraphStore
     scratch = OxigraphStore()
     with pytest.raises(PermissionError):
         sandbox.run_without_network(lambda: scratch.update(f"LOAD <{listener}/data.ttl>"))

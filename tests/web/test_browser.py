@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from .conftest import PROJECT_ROOT, rows
+from ..conftest import PROJECT_ROOT, rows
 
 CHROMIUM = "/usr/bin/chromium"  # from Debian's packages (.ci/run installs it); never `playwright install`
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -175,7 +175,7 @@ def test_from_the_network_to_a_state_page_and_on_to_an_alliance(page, app):
     usa = page.locator(".akg-network svg a.akg-node[href='/id/state/USA']")
     expect(usa).to_have_count(1)
     if "resources" not in app.blueprints:
-        pytest.xfail("the entity pages (/id/..., service/resources.py) are another branch's; "
+        pytest.xfail("the entity pages (/id/..., service/web/linked_data.py) are another branch's; "
                      "the link to /id/state/USA is in place")
     with page.expect_navigation():
         usa.click()

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from .conftest import serve
+from ..conftest import serve
 
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^12 combinations
 LIGHT = "ASK { ?s ?p ?o }"

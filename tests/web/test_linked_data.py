@@ -11,9 +11,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from service import create_app, iris
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
-from .conftest import rows
+from ..conftest import rows
 
 AKG = Namespace(iris.AKG)
 RUS = URIRef(iris.ID + "state/RUS")

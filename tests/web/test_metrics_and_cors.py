@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service import create_app, metrics
+from service import create_app
+from service.web import metrics
 
 ORIGIN = "https://analyst.example"
 ASK = "ASK { ?s ?p ?o }"

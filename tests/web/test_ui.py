@@ -10,11 +10,13 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from service import exports, iris, ontology_docs, ui
+from service.graph import exports
+from service import iris
+from service.web import ontology_docs, ui
 from service.cli import main
 from service.datasets import world_map
 
-from .conftest import PROJECT_ROOT, rows
+from ..conftest import PROJECT_ROOT, rows
 
 QUERIES = PROJECT_ROOT / "queries"
 RAW = PROJECT_ROOT.parent / "shared" / "data" / "raw"
@@ -46,7 +48,7 @@ def test_index_says_how_to_install_yasgui_when_missing(client, monkeypatch, tmp_
     response = client.get("/")
     assert response.status_code == 503
     page = response.get_data(as_text=True)
-    assert 'id="missing-yasgui"' in page and "npm ci --prefix service/static" in page
+    assert 'id="missing-yasgui"' in page and "npm ci --prefix service/web/static" in page
     assert client.get("/ui/vendor/yasgui.min.js").status_code == 503
 
 

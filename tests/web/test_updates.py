@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from service.updates import DatasetConflict, with_protocol_dataset
+from service.web.updates import DatasetConflict, with_protocol_dataset
 
 
 def test_using_goes_before_the_where_of_each_operation_and_nowhere_else():

@@ -5,7 +5,7 @@ The server runs with writes on (a key) and the runner adds `Authorization: Beare
 request, since the manifests do not model authentication. Before each test the store is set to
 exactly that test's ut:graphData (empty when it has none), so tests cannot see each other's writes.
 The write guard (HermiT + SHACL, about 1.5 s a write even on these tiny graphs) is switched off here:
-it is a check on the project's data, tested in tests/test_writes.py, not a protocol feature.
+it is a check on the project's data, tested in tests/graph/test_writes.py, not a protocol feature.
 Paths: the manifests' /sparql/ is /sparql here, their /gsp is /rdf-graphs.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rdflib.namespace import RDF
 
 from . import w3c_manifests as manifests
 from service import create_app
-from service.store import OxigraphStore
+from service.store.oxigraph import OxigraphStore
 
 KEY = "conformance-test-key"
 RESULT_TYPES = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",

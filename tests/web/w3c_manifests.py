@@ -1,7 +1,7 @@
 """The W3C SPARQL 1.1 protocol test manifests (../shared/conformance/w3c-rdf-tests), read with rdflib.
 
 Each test is a list of HTTP requests, each with the response it expects (status, format, boolean,
-headers, body, Location). tests/test_w3c_conformance.py sends them to a live server.
+headers, body, Location). tests/web/test_w3c_conformance.py sends them to a live server.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph, Namespace
 from rdflib.collection import Collection
 
-SUITE = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance" / "w3c-rdf-tests" / "sparql" / "sparql11"
+SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-rdf-tests" / "sparql" / "sparql11"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
 HTS = "http://www.w3.org/2011/http-statusCodes#"
