@@ -309,7 +309,7 @@ def load(files, store_dir, graph, reason):
     """Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) into a store, streaming.
 
     Every file is checked first: a syntax error is reported with its line and nothing is loaded."""
-    from service.store.bulk_load import run_load
+    from service.graph.knowledge_graph import run_load
     try:
         run_load(list(files), store_dir, graph, reason, echo=lambda text: click.echo(text, err=True),
                  progressbar=click.progressbar)

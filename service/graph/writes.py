@@ -22,20 +22,10 @@ from typing import Callable
 from pathlib import Path
 
 from service import iris
+from service.store.errors import StoreFailure, WriteRefused
 from service.store.oxigraph import OxigraphStore
 
-
-class WriteRefused(Exception):
-    """A write that was not applied: the HTTP status, a message, and for the guard its report."""
-
-    def __init__(self, status: int, message: str, report: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.report = status, message, report
-
-
-class StoreFailure(Exception):
-    """The store behind the service failed a request (502: it refused; 503: unreachable; 504: too slow)."""
-    status = 502
+__all__ = ["StoreFailure", "WriteRefused", "Writer", "WriteResult", "authorise", "asserted_quads"]
 
 
 @dataclass

@@ -145,32 +145,3 @@ def open_persistent(directory: Path):
         return OxigraphStore(path=directory)
     except OSError as error:
         raise LoadError(directory, f"cannot open the store ({error}); is a server holding it open?") from None
-
-
-def run_load(paths: list[Path], store_dir: Path | None, graph: str | None, reason: bool, echo, progressbar):
-    """The `alliance-kg load` command: check, load with a progress bar, then reason."""
-    import time
-
-    from service.reasoning import entailment
-    from service.config import load_config
-    from service.store.oxigraph import open_store
-
-    backend = load_config()["STORE_BACKEND"]
-    if store_dir is None and backend == "oxigraph":
-        raise ValueError("give --store DIR (a persistent store), or set ALLIANCE_KG_STORE_BACKEND to an "
-                         "external store: the default embedded store lives in memory only")
-    total = sum(p.stat().st_size for p in paths)
-    started = time.perf_counter()
-    with progressbar(length=total, label="checking") as bar:
-        loaded = check_files(paths, graph, bar.update)
-    store = open_persistent(store_dir) if store_dir is not None else open_store(backend)  # only once all is well
-    with progressbar(length=total, label="loading ") as bar:
-        stream_files(store, loaded, bar.update)
-    quads = sum(f.quads for f in loaded)
-    echo(f"loaded {quads} statements from {len(loaded)} files in {time.perf_counter() - started:.1f} s; "
-         f"the store holds {len(store)}")
-    if reason and any(g.startswith(iris.GRAPH + "ontology/") for g in store.graphs()):
-        report = entailment.materialise(store)
-        echo(f"entailments: {report.triples} triples in {report.seconds:.1f} s")
-    elif reason:
-        echo("no ontology graphs in the store: entailments not computed")

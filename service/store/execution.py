@@ -216,8 +216,6 @@ class ProcessExecutor:
         except (FutureTimeout, TimeoutError):
             future.cancel()  # a running task's worker process is terminated and replaced
             self.timeouts += 1
-            from service.web.metrics import record_timeout
-            record_timeout()
             raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
                                "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None
         except pebble.ProcessExpired:

@@ -37,7 +37,7 @@ import requests
 from service.store import execution
 from service import iris
 from service.store.oxigraph import DATASET_FORMATS, QueryResult
-from service.graph.writes import StoreFailure, WriteRefused
+from service.store.errors import StoreFailure, WriteRefused
 
 RESULTS_JSON = "application/sparql-results+json"
 RDF_RESPONSE_FORMATS = {

@@ -8,7 +8,8 @@ from flask import Blueprint, Response, current_app, request
 from service import iris
 from service.store import safety, sandbox
 from service.web import updates
-from service.store.execution import QueryAborted, QueryRequest
+from service.store.execution import QueryAborted, QueryRequest, QueryTimeout
+from service.web.metrics import record_timeout
 from service.graph.writes import WriteRefused, authorise
 
 bp = Blueprint("sparql", __name__)
@@ -94,6 +95,8 @@ def sparql() -> Response:
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
     except QueryAborted as stopped:  # over the time limit, or its worker died
+        if isinstance(stopped, QueryTimeout):
+            record_timeout()
         return error(503, str(stopped), {"Retry-After": "60"})
     if answer.status != 200:
         return error(answer.status, answer.body.decode())
