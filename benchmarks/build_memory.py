@@ -15,7 +15,7 @@ import resource
 import time
 from pathlib import Path
 
-from service.measure import rss_of
+from benchmarks.measure import rss_of
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import requests
 
-from service.measure import rss_of
-from service.run import JSON_RESULTS, queries
+from benchmarks.measure import rss_of
+from benchmarks.run import JSON_RESULTS, queries
 
 
 def say(**figures) -> None:
@@ -81,7 +81,7 @@ def embedded(data_dir: Path, texts: dict, budget: float, nquads: Path | None) ->
 
 
 def virtuoso(folder: Path, nquads: Path, texts: dict, budget: float, buffers: int, cap: float) -> None:
-    from service.virtuoso import ISQL, Virtuoso
+    from benchmarks.virtuoso import ISQL, Virtuoso
 
     server = Virtuoso(folder, buffers=buffers).start()
     try:

@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from service import iris
 from service.store.oxigraph import OxigraphStore
 
-from service import run
-from service.measure import rss_of
+from benchmarks import run
+from benchmarks.measure import rss_of
 
 
 def load(union_file: Path) -> OxigraphStore:

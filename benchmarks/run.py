@@ -37,8 +37,8 @@ from service.reasoning import entailment
 from service.config import PROJECT_ROOT
 from service.store.oxigraph import OxigraphStore
 
-from service.generate import generate, parse_size
-from service.measure import percentile, rss_of
+from benchmarks.generate import generate, parse_size
+from benchmarks.measure import percentile, rss_of
 
 QUERY_DIRS = [PROJECT_ROOT / "queries", Path(__file__).resolve().parent / "queries"]
 ENGINES = ("oxigraph", "rdflib", "endpoint", "service")
@@ -367,7 +367,7 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
                                                    f"capped at {settings.cap:g} s, restarted after a capped query")
 
     if "virtuoso" in settings.engines:
-        from service.virtuoso import Virtuoso, VirtuosoUnavailable
+        from benchmarks.virtuoso import Virtuoso, VirtuosoUnavailable
         if not Virtuoso.available():
             reports["virtuoso"] = EngineReport("virtuoso", note="not installed (apt-get install virtuoso-opensource)")
         else:

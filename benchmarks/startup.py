@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from service.run import free_port
+from benchmarks.run import free_port
 
 
 def _status(pid: int, field: str) -> float:

@@ -131,7 +131,7 @@ class Virtuoso:
         return done.stdout
 
     def rss_bytes(self) -> int:
-        from service.measure import rss_of
+        from benchmarks.measure import rss_of
         return rss_of(self.process.pid) if self.process else 0
 
     def stop(self) -> None:
