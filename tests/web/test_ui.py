@@ -62,9 +62,9 @@ def test_yasgui_bundle_is_served_from_node_modules(client):
 
 
 def test_yasgui_is_pinned_and_not_committed():
-    package = json.loads((PROJECT_ROOT / "service" / "static" / "package.json").read_text())
+    package = json.loads((PROJECT_ROOT / "service" / "web" / "static" / "package.json").read_text())
     assert package["dependencies"] == {"@zazuko/yasgui": "4.6.2"}
-    lock = json.loads((PROJECT_ROOT / "service" / "static" / "package-lock.json").read_text())
+    lock = json.loads((PROJECT_ROOT / "service" / "web" / "static" / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@zazuko/yasgui"]["version"] == "4.6.2"
     assert "node_modules/" in (PROJECT_ROOT / ".gitignore").read_text().splitlines()
 
@@ -104,7 +104,7 @@ def test_query_header_reads_only_the_opening_comments():
 # ---- the world map -------------------------------------------------------------------------------------
 
 def test_world_map_has_every_state_of_the_graph(store):
-    world = json.loads((PROJECT_ROOT / "service" / "static" / "world.json").read_text())
+    world = json.loads((PROJECT_ROOT / "service" / "web" / "static" / "world.json").read_text())
     keys = {c["key"] for c in world["countries"]}
     states = {r["s"].removeprefix(iris.ID + "state/")
               for r in rows(store, "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#State> }")
@@ -117,7 +117,7 @@ def test_world_map_has_every_state_of_the_graph(store):
 
 
 def test_world_map_is_regenerated_identically():
-    shipped = json.loads((PROJECT_ROOT / "service" / "static" / "world.json").read_text())
+    shipped = json.loads((PROJECT_ROOT / "service" / "web" / "static" / "world.json").read_text())
     assert world_map.build_world(RAW) == shipped
 
 
@@ -292,7 +292,7 @@ def test_guide_covers_every_guiding_question(store):
 def test_guide_documents_every_column_the_views_read():
     import re
     guide = GUIDE.read_text(encoding="utf-8")
-    script = (PROJECT_ROOT / "service" / "static" / "views.js").read_text(encoding="utf-8")
+    script = (PROJECT_ROOT / "service" / "web" / "static" / "views.js").read_text(encoding="utf-8")
     lists = re.findall(r"const (?:EDGE_PAIRS|GROUPS|MEMBERS|STARTS|ENDS) = (\[.*?\]);", script, re.DOTALL)
     assert len(lists) == 5
     columns = set(re.findall(r'"(\w+)"', " ".join(lists)))
