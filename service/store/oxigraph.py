@@ -173,9 +173,28 @@ def to_rdflib(store: Store, graphs: list[str]):
     from rdflib import Graph
     graph = Graph()
     if graphs:
+        # term by term, not through rdflib's N-Triples parser: that one is quadratic in a line's length
+        # (a 3 MB literal took a minute, on every guarded write and every check)
         result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=graphs)
-        graph.parse(data=result.serialize("application/n-triples").decode(), format="nt")
+        add = graph.add
+        for triple in result.triples():
+            add((_rdflib_term(triple.subject), _rdflib_term(triple.predicate), _rdflib_term(triple.object)))
     return graph
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _rdflib_term(term):
+    from rdflib import BNode, Literal, URIRef
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
 
 
 def _graph_node(graph: str):
