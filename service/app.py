@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
@@ -38,7 +37,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     if store is None or isinstance(store, OxigraphStore):
         directory = settings["STORE_DIR"]
         if directory is None:
-            directory = tempfile.mkdtemp(prefix="alliance-kg-store-")
+            from service.store import temporary
+            directory = temporary.create()
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
         cleanups.insert(0, persistent.close)

@@ -13,8 +13,9 @@ into the requested format.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import CancelledError, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from service.store import negotiation
+from service.store import lifeline, negotiation
 from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
 
 
@@ -169,10 +170,14 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer:
     raise AssertionError("unreachable")
 
 
-def _worker_without_network() -> None:
-    """A worker's first act when no SERVICE endpoint is allowed: give up the network (sandbox.py)."""
-    from service.store.sandbox import deny_network_in_this_thread
-    deny_network_in_this_thread()
+def _worker_start(network: bool) -> None:
+    """A worker's first acts: die with its parent (lifeline.py); without an allowed SERVICE endpoint,
+    give up the network (sandbox.py)."""
+    from service.store import lifeline
+    lifeline.in_worker()
+    if not network:
+        from service.store.sandbox import deny_network_in_this_thread
+        deny_network_in_this_thread()
 
 
 def _worker_ready(directory: str) -> int:
@@ -190,11 +195,17 @@ class ProcessExecutor:
         # clean process started once with this module imported; each worker (and each replacement
         # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["service.store.fork_server", __name__])
+        # started here, not by pebble's manager thread, so that the fork server's lifeline (which
+        # follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
+        os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
         # the second wall against fetching: without an allowed SERVICE endpoint, no worker has a network
         self._pool = pebble.ProcessPool(max_workers=workers, context=context,
-                                        initializer=None if network else _worker_without_network)
+                                        initializer=_worker_start, initargs=(network,))
         self.timeouts = 0
+        self._pending: set = set()
         # start the workers now, without waiting: the server listens at once, and a query that comes
         # before a worker is up waits for it (within its time limit)
         self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
@@ -211,8 +222,11 @@ class ProcessExecutor:
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also
         # bounds time spent queued behind other queries, so the limit holds for the whole request.
         future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
+        self._pending.add(future)
         try:
             return future.result(timeout=self.timeout)
+        except CancelledError:  # close() below
+            raise QueryAborted("The server is stopping; try again in a moment.") from None
         except (FutureTimeout, TimeoutError):
             future.cancel()  # a running task's worker process is terminated and replaced
             self.timeouts += 1
@@ -221,7 +235,12 @@ class ProcessExecutor:
         except pebble.ProcessExpired:
             raise QueryAborted("The process answering the query stopped (out of memory?); "
                                "narrow the query and try again.") from None
+        finally:
+            self._pending.discard(future)
 
     def close(self) -> None:
+        # cancelled first: a request thread waiting on a query answers now, not at the time limit
+        for future in list(self._pending):
+            future.cancel()
         self._pool.stop()
         self._pool.join(timeout=10)
