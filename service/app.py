@@ -50,7 +50,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             persistent.commit(source.quads(), source.graphs())
         store = persistent
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"],
-                                   network=bool(settings["ALLOWED_SERVICES"]))
+                                   network=bool(settings["ALLOWED_SERVICES"]), slots=settings["QUERY_SLOTS"])
         cleanups.insert(0, executor.close)
         app.extensions["alliance_kg.writer"] = Writer(persistent, shapes, settings["WRITE_GUARD"])
     else:  # an external store, which enforces its own time limit: queries go to it from this process

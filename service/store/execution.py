@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from concurrent.futures import CancelledError, TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ class Answer:
 
 class QueryAborted(Exception):
     """The query was stopped before it answered (503)."""
+
+
+class QueryBusy(QueryAborted):
+    """Every query slot is taken: refused at once rather than holding a request thread (503)."""
 
 
 class QueryTimeout(QueryAborted):
@@ -188,8 +193,13 @@ def _worker_ready(directory: str) -> int:
 class ProcessExecutor:
     """A pool of killable worker processes over an on-disk store."""
 
-    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False):
+    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False,
+                 slots: int | None = None):
         import pebble
+        # A request waiting here holds one of waitress's threads; were all of them waiting, /health and
+        # every other route would queue behind the queries. Beyond `slots` a query is refused at once.
+        self.slots = slots or workers * 4
+        self._slots = threading.BoundedSemaphore(self.slots)
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
         # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
         # clean process started once with this module imported; each worker (and each replacement
@@ -218,6 +228,14 @@ class ProcessExecutor:
         return time.perf_counter() - started
 
     def run(self, request: QueryRequest) -> Answer:
+        if not self._slots.acquire(blocking=False):
+            raise QueryBusy(f"The server is answering {self.slots} queries, its limit; try again in a moment.")
+        try:
+            return self._run(request)
+        finally:
+            self._slots.release()
+
+    def _run(self, request: QueryRequest) -> Answer:
         import pebble
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also
         # bounds time spent queued behind other queries, so the limit holds for the whole request.
