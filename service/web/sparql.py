@@ -91,7 +91,8 @@ def sparql() -> Response:
     job = QueryRequest(query, default_graphs, named_graphs, base_iri=request.base_url,
                        accept=request.headers.get("Accept", ""),
                        format_name=params.get("format") or params.get("output"),
-                       max_rows=current_app.config["MAX_RESULT_ROWS"])
+                       max_rows=current_app.config["MAX_RESULT_ROWS"],
+                       max_bytes=current_app.config["MAX_RESULT_BYTES"])
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
     except QueryAborted as stopped:  # over the time limit, or its worker died
