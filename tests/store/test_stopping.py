@@ -102,8 +102,13 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig):
                 pass
     if sig == signal.SIGKILL:
         assert stores[0].exists()  # nobody was left to remove it ...
-        assert temporary.remove_stale(tmp_path, grace=0) == stores  # ... so the next start does
+        past = time.time() - temporary.GRACE_SECONDS - 1
+        os.utime(stores[0] / "LOCK", (past, past))
+        process, _url = start_server(tmp_path)  # ... so the next start does
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
     assert not stores[0].exists()
+    assert not list(tmp_path.glob(temporary.PREFIX + "*"))
 
 
 def test_stale_temporary_stores_are_removed_only_when_their_server_is_dead(tmp_path):
