@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from service.config import load_config
@@ -38,7 +37,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     if store is None or isinstance(store, OxigraphStore):
         directory = settings["STORE_DIR"]
         if directory is None:
-            directory = tempfile.mkdtemp(prefix="alliance-kg-store-")
+            from service.store import temporary
+            directory = temporary.create()
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
         cleanups.insert(0, persistent.close)
@@ -50,7 +50,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             persistent.commit(source.quads(), source.graphs())
         store = persistent
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"],
-                                   network=bool(settings["ALLOWED_SERVICES"]))
+                                   network=bool(settings["ALLOWED_SERVICES"]), slots=settings["QUERY_SLOTS"],
+                                   memory_mb=settings["WORKER_MEMORY_MB"])
         cleanups.insert(0, executor.close)
         app.extensions["alliance_kg.writer"] = Writer(persistent, shapes, settings["WRITE_GUARD"])
     else:  # an external store, which enforces its own time limit: queries go to it from this process
@@ -74,6 +75,19 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.register_blueprint(resources.bp)
     metrics.init_app(app)
     cors.init_app(app)
+
+    @app.before_request
+    def limit_form_fields():
+        # werkzeug bounds the parts of a multipart form (MAX_FORM_PARTS, from the settings), not the
+        # fields of a urlencoded one: 3 million empty fields took 12 s and 3 GB to parse
+        limit = settings["MAX_FORM_PARTS"]
+        fields = request.query_string.count(b"&") + 1 if request.query_string else 0
+        if request.mimetype == "application/x-www-form-urlencoded":
+            fields += request.get_data(cache=True).count(b"&") + 1
+        if fields > limit:
+            return Response(f"The request has more than {limit} form fields, this endpoint's limit "
+                            "(ALLIANCE_KG_MAX_FORM_PARTS).\n", status=413, mimetype="text/plain")
+        return None
 
     @app.errorhandler(404)
     def not_found(_error):

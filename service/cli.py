@@ -71,8 +71,6 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     """Serve SPARQL 1.1 at /sparql and the Graph Store Protocol at /rdf-graphs (waitress)."""
     import time
 
-    import waitress
-
     from service.app import create_app
     from service.config import ConfigError
     from service.store.on_disk import StoreInUse
@@ -100,8 +98,24 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     click.echo(f"alliance-kg: ready in {time.perf_counter() - started:.2f} s; writes {writes}; query limit "
                f"{config['QUERY_TIMEOUT']:g} s", err=True)
     click.echo(f"alliance-kg: SPARQL endpoint at http://{config['HOST']}:{config['PORT']}/sparql", err=True)
-    waitress.serve(app, host=config["HOST"], port=config["PORT"], threads=config["THREADS"], ident="alliance-kg",
-                   max_request_body_size=config["MAX_BODY_BYTES"])
+    from service.web.serving import create_server
+    server = create_server(app, config)
+    _stop_on_signals(app.extensions["alliance_kg.close"])
+    server.run()
+
+
+def _stop_on_signals(close) -> None:
+    """SIGTERM and SIGINT: stop the query workers first (a request waiting on one then answers 503 at
+    once, so waitress's shutdown need not wait for it), remove a temporary store, then leave the loop."""
+    import signal
+
+    def stop(signum, _frame):
+        click.echo(f"alliance-kg: {signal.Signals(signum).name}: stopping", err=True)
+        close()
+        raise SystemExit(0)  # waitress's loop ends on it
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 @main.command()

@@ -19,16 +19,24 @@ DEFAULTS = {
     "CORS_ORIGINS": "*",  # origins allowed to read (GET, POST queries); "" turns CORS off
     "QUERY_TIMEOUT": 30.0,        # seconds a query may run before its worker process is killed
     "QUERY_WORKERS": 2,           # processes that answer queries (each can be killed on its own)
+    "QUERY_SLOTS": None,          # requests running or waiting for a worker at once (None: THREADS - 2)
+    "CONNECTION_LIMIT": 100,      # open client connections; waitress accepts no more until some close
+    "CHANNEL_TIMEOUT": 30.0,      # seconds a connection may stay idle
+    "HEADER_TIMEOUT": 10.0,       # seconds a client has to send a request's head (line and headers)
     "MAX_BODY_BYTES": 10_000_000,  # larger request bodies get 413
     "MAX_RESULT_ROWS": 100_000,   # larger answers (rows, or triples of a graph) get 422
+    "MAX_RESULT_BYTES": 100_000_000,  # larger answers (in their final format) get 422
+    "MAX_FORM_PARTS": 1_000,      # form fields in a request (query string or form body); more get 413
+    "WORKER_MEMORY_MB": 2_048,    # a query worker's address space; a query needing more gets 503
     "WRITE_KEY": None,            # writes are off unless a key is set
     "WRITE_KEY_FILE": None,
     "WRITE_GUARD": True,          # HermiT + SHACL on the candidate graph before a write commits
     "ALLOWED_SERVICES": (),       # SERVICE endpoints a query may call (space-separated in the environment)
 }
 PATHS = {"ONTOLOGY_DIR", "DATA_DIR", "QUERIES_DIR", "STORE_DIR", "WRITE_KEY_FILE"}
-INTEGERS = {"PORT", "THREADS", "QUERY_WORKERS", "MAX_BODY_BYTES", "MAX_RESULT_ROWS"}
-FLOATS = {"QUERY_TIMEOUT"}
+INTEGERS = {"PORT", "THREADS", "QUERY_WORKERS", "MAX_BODY_BYTES", "MAX_RESULT_ROWS", "QUERY_SLOTS", "CONNECTION_LIMIT",
+            "MAX_RESULT_BYTES", "MAX_FORM_PARTS", "WORKER_MEMORY_MB"}
+FLOATS = {"QUERY_TIMEOUT", "CHANNEL_TIMEOUT", "HEADER_TIMEOUT"}
 BOOLEANS = {"WRITE_GUARD"}
 LISTS = {"ALLOWED_SERVICES"}
 
@@ -78,7 +86,12 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigError(f"write key file {config['WRITE_KEY_FILE']}: {error.strerror}") from None
         if not config["WRITE_KEY"]:
             raise ConfigError(f"write key file {config['WRITE_KEY_FILE']} is empty")
-    for key in ("QUERY_TIMEOUT", "QUERY_WORKERS", "MAX_BODY_BYTES", "MAX_RESULT_ROWS"):
+    if config["QUERY_SLOTS"] is None:
+        # two request threads are kept from the query workers' queue, for /health, /metrics and pages
+        config["QUERY_SLOTS"] = max(1, config["THREADS"] - 2)
+    for key in ("QUERY_TIMEOUT", "QUERY_WORKERS", "MAX_BODY_BYTES", "MAX_RESULT_ROWS", "QUERY_SLOTS",
+                "CONNECTION_LIMIT", "CHANNEL_TIMEOUT", "HEADER_TIMEOUT", "MAX_RESULT_BYTES", "MAX_FORM_PARTS",
+                "WORKER_MEMORY_MB"):
         if config[key] <= 0:
             raise ConfigError(f"setting {key} must be positive, not {config[key]}")
     return config

@@ -13,8 +13,11 @@ into the requested format.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import CancelledError, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +25,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from service.store import negotiation
+from service.store import lifeline, negotiation
 from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
 
 
@@ -35,6 +38,7 @@ class QueryRequest:
     accept: str = ""
     format_name: str | None = None
     max_rows: int = 100_000
+    max_bytes: int | None = None  # the answer's size in bytes, in its final format
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,10 @@ class QueryAborted(Exception):
     """The query was stopped before it answered (503)."""
 
 
+class QueryBusy(QueryAborted):
+    """Every query slot is taken: refused at once rather than holding a request thread (503)."""
+
+
 class QueryTimeout(QueryAborted):
     """The query ran past the limit; its worker process was killed."""
 
@@ -56,16 +64,24 @@ class _TooManyRows(Exception):
     pass
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class _LineLimitedWriter:
     """A file-like sink that refuses more than `limit` lines (rows) after the header lines."""
 
-    def __init__(self, limit: int, header_lines: int):
+    def __init__(self, limit: int, header_lines: int, max_bytes: int | None = None):
         self.limit, self.lines, self.parts = limit + header_lines, 0, []
+        self.max_bytes, self.size = max_bytes, 0
 
     def write(self, data) -> int:
         self.lines += bytes(data).count(b"\n")
         if self.lines > self.limit:
             raise _TooManyRows()
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise _TooLarge()
         self.parts.append(bytes(data))
         return len(data)
 
@@ -100,7 +116,13 @@ def answer(store, request: QueryRequest) -> Answer:
     if result.kind == "boolean":
         return Answer(200, media_type, result.serialize(media_type))
     try:
-        body = _serialise_limited(result, media_type, request.max_rows)
+        body = _serialise_limited(result, media_type, request.max_rows, request.max_bytes)
+        if request.max_bytes is not None and len(body) > request.max_bytes:
+            raise _TooLarge()
+    except _TooLarge:
+        return _error(422, f"The answer is larger than {request.max_bytes} bytes, this endpoint's limit "
+                           "(ALLIANCE_KG_MAX_RESULT_BYTES): add LIMIT (and OFFSET to page through it), or select "
+                           "fewer or shorter values.")
     except _TooManyRows:
         unit = "triples" if graph else "rows"
         return _error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
@@ -110,16 +132,16 @@ def answer(store, request: QueryRequest) -> Answer:
     return Answer(200, media_type, body)
 
 
-def _serialise_limited(result: QueryResult, media_type: str, max_rows: int) -> bytes:
+def _serialise_limited(result: QueryResult, media_type: str, max_rows: int, max_bytes: int | None) -> bytes:
     raw = result._raw
     if result.kind == "graph":
-        writer = _LineLimitedWriter(max_rows, 0)
+        writer = _LineLimitedWriter(max_rows, 0, max_bytes)
         raw.serialize(writer, ox.RdfFormat.N_TRIPLES)
         lines = writer.value()
         if media_type == "application/n-triples":
             return lines
         return ox.serialize(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[media_type])
-    writer = _LineLimitedWriter(max_rows, 1)
+    writer = _LineLimitedWriter(max_rows, 1, max_bytes)
     raw.serialize(writer, ox.QueryResultsFormat.TSV)
     table = writer.value()
     if media_type == "text/tab-separated-values":
@@ -156,6 +178,8 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer:
             _worker_store = (generation, OxigraphStore(Path(directory) / generation, read_only=True))
         try:
             return answer(_worker_store[1], request)
+        except MemoryError:  # the cap below, met in Python code; in the engine it ends the process
+            return _error(503, _over_memory_message(_memory_mb))
         except PermissionError as denied:  # the sandbox at work: the query tried to open a socket
             return _error(400, "Query refused: it tried to open a network connection, which this endpoint "
                                f"never does ({denied}).")
@@ -169,10 +193,30 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer:
     raise AssertionError("unreachable")
 
 
-def _worker_without_network() -> None:
-    """A worker's first act when no SERVICE endpoint is allowed: give up the network (sandbox.py)."""
-    from service.store.sandbox import deny_network_in_this_thread
-    deny_network_in_this_thread()
+_memory_mb: int | None = None
+
+
+def _over_memory_message(memory_mb: int | None) -> str:
+    return (f"The query needed more than {memory_mb} MB, a query worker's memory cap "
+            "(ALLIANCE_KG_WORKER_MEMORY_MB), and was stopped; narrow it (LIMIT, shorter values) and try again.")
+
+
+def _worker_start(network: bool, memory_mb: int | None = None) -> None:
+    """A worker's first acts: die with its parent (lifeline.py); cap its address space, so that one
+    query cannot take the machine's memory (the engine aborts the process on a failed allocation);
+    without an allowed SERVICE endpoint, give up the network (sandbox.py)."""
+    global _memory_mb
+    from service.store import lifeline
+    lifeline.in_worker()
+    if memory_mb:
+        import resource
+        _memory_mb = memory_mb
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    if not network:
+        from service.store.sandbox import deny_network_in_this_thread
+        deny_network_in_this_thread()
 
 
 def _worker_ready(directory: str) -> int:
@@ -183,18 +227,30 @@ def _worker_ready(directory: str) -> int:
 class ProcessExecutor:
     """A pool of killable worker processes over an on-disk store."""
 
-    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False):
+    def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False,
+                 slots: int | None = None, memory_mb: int | None = None):
         import pebble
+        # A request waiting here holds one of waitress's threads; were all of them waiting, /health and
+        # every other route would queue behind the queries. Beyond `slots` a query is refused at once.
+        self.slots = slots or workers * 4
+        self._slots = threading.BoundedSemaphore(self.slots)
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
         # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
         # clean process started once with this module imported; each worker (and each replacement
         # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["service.store.fork_server", __name__])
+        # started here, not by pebble's manager thread, so that the fork server's lifeline (which
+        # follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
+        os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
         # the second wall against fetching: without an allowed SERVICE endpoint, no worker has a network
         self._pool = pebble.ProcessPool(max_workers=workers, context=context,
-                                        initializer=None if network else _worker_without_network)
+                                        initializer=_worker_start, initargs=(network, memory_mb))
+        self.memory_mb = memory_mb
         self.timeouts = 0
+        self._pending: set = set()
         # start the workers now, without waiting: the server listens at once, and a query that comes
         # before a worker is up waits for it (within its time limit)
         self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
@@ -207,21 +263,39 @@ class ProcessExecutor:
         return time.perf_counter() - started
 
     def run(self, request: QueryRequest) -> Answer:
+        if not self._slots.acquire(blocking=False):
+            raise QueryBusy(f"The server is answering {self.slots} queries, its limit; try again in a moment.")
+        try:
+            return self._run(request)
+        finally:
+            self._slots.release()
+
+    def _run(self, request: QueryRequest) -> Answer:
         import pebble
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also
         # bounds time spent queued behind other queries, so the limit holds for the whole request.
         future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
+        self._pending.add(future)
         try:
             return future.result(timeout=self.timeout)
+        except CancelledError:  # close() below
+            raise QueryAborted("The server is stopping; try again in a moment.") from None
         except (FutureTimeout, TimeoutError):
             future.cancel()  # a running task's worker process is terminated and replaced
             self.timeouts += 1
             raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
                                "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None
-        except pebble.ProcessExpired:
+        except pebble.ProcessExpired as expired:
+            if self.memory_mb and expired.exitcode == -signal.SIGABRT:  # how the engine meets the cap
+                raise QueryAborted(_over_memory_message(self.memory_mb)) from None
             raise QueryAborted("The process answering the query stopped (out of memory?); "
                                "narrow the query and try again.") from None
+        finally:
+            self._pending.discard(future)
 
     def close(self) -> None:
+        # cancelled first: a request thread waiting on a query answers now, not at the time limit
+        for future in list(self._pending):
+            future.cancel()
         self._pool.stop()
         self._pool.join(timeout=10)

@@ -8,13 +8,14 @@ all-or-nothing path as SPARQL Update (service/graph/writes.py).
 """
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from service import iris
-from service.store import negotiation
+from service.store import negotiation, xml_guard
 from service.web.sparql import current_store, error, refused
 from service.store.oxigraph import GRAPH_FORMATS
 from service.graph.writes import WriteRefused, authorise
@@ -63,8 +64,16 @@ def _read(graph: str) -> Response:
     media_type = negotiation.choose(offered, request.accept_mimetypes, request.args.get("format"), True)
     if media_type is None:
         return error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(graph))
+    limit, max_bytes = current_app.config["MAX_RESULT_ROWS"], current_app.config["MAX_RESULT_BYTES"]
+    # at most one triple past the limit is read: a large graph costs no more than the limit
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in itertools.islice(store.quads(graph), limit + 1)]
+    if len(triples) > limit:
+        return error(422, f"The graph has more than {limit} triples, this endpoint's limit (ALLIANCE_KG_MAX_RESULT_ROWS): "
+                          "read it in pages with CONSTRUCT ... LIMIT and OFFSET at /sparql.")
     body = ox.serialize(triples, format=GRAPH_FORMATS[media_type])
+    if len(body) > max_bytes:
+        return error(422, f"The graph is larger than {max_bytes} bytes, this endpoint's limit "
+                          "(ALLIANCE_KG_MAX_RESULT_BYTES): read it in pages with CONSTRUCT ... LIMIT and OFFSET at /sparql.")
     return Response(body, content_type=media_type + "; charset=utf-8", headers={"Vary": "Accept"})
 
 
@@ -85,6 +94,11 @@ def _parse_body(graph: str) -> list[ox.Triple]:
         if fmt is None or (fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD):
             raise BadGraphRequest(415, f"Unsupported content type {media_type or '(none)'}: send one graph as "
                                        f"{', '.join(GRAPH_FORMATS)}.")
+        if fmt == ox.RdfFormat.RDF_XML:
+            try:
+                xml_guard.check(data)
+            except xml_guard.XmlRefused as refused_xml:
+                raise BadGraphRequest(400, str(refused_xml)) from None
         try:
             parsed = list(ox.parse(data, format=fmt, base_iri=graph or iris.BASE, rename_blank_nodes=True))
         except SyntaxError as syntax:

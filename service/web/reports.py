@@ -11,6 +11,14 @@ from service.graph.writes import asserted_quads
 
 bp = Blueprint("reports", __name__)
 _lock = threading.Lock()
+# Requests that may wait for a report being computed (HermiT takes up to a minute on the shipped graph);
+# each waiting request holds a server thread, so the others are told to come back instead.
+CHECK_WAITERS = 2
+_waiters = threading.BoundedSemaphore(CHECK_WAITERS)
+
+
+class CheckBusy(Exception):
+    """The report is being computed and enough requests already wait for it."""
 
 
 def current_report():
@@ -26,6 +34,16 @@ def current_report():
     cached = current_app.extensions.get("alliance_kg.check_report")
     if cached and cached[0] == generation:
         return cached[1]
+    if not _waiters.acquire(blocking=False):
+        raise CheckBusy()
+    try:
+        return _compute(store, generation)
+    finally:
+        _waiters.release()
+
+
+def _compute(store, generation):
+    """Once per generation: a request arriving during the run waits for it and gets its report."""
     with _lock:
         cached = current_app.extensions.get("alliance_kg.check_report")
         if cached and cached[0] == generation:
@@ -41,7 +59,11 @@ def current_report():
 
 @bp.route("/check")
 def check():
-    report = current_report()
+    try:
+        report = current_report()
+    except CheckBusy:
+        return Response(f"The report is being computed and {CHECK_WAITERS} requests already wait for it; "
+                        "try again in a minute.\n", status=503, mimetype="text/plain", headers={"Retry-After": "30"})
     best = request.accept_mimetypes.best_match(["application/json", "text/plain"], default="application/json")
     if request.args.get("format") == "text" or best == "text/plain":
         return Response(report.as_text(), mimetype="text/plain")

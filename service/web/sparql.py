@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from service import iris
 from service.store import safety, sandbox
 from service.web import updates
-from service.store.execution import QueryAborted, QueryRequest, QueryTimeout
+from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
 from service.graph.writes import WriteRefused, authorise
 
@@ -91,13 +91,14 @@ def sparql() -> Response:
     job = QueryRequest(query, default_graphs, named_graphs, base_iri=request.base_url,
                        accept=request.headers.get("Accept", ""),
                        format_name=params.get("format") or params.get("output"),
-                       max_rows=current_app.config["MAX_RESULT_ROWS"])
+                       max_rows=current_app.config["MAX_RESULT_ROWS"],
+                       max_bytes=current_app.config["MAX_RESULT_BYTES"])
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
     except QueryAborted as stopped:  # over the time limit, or its worker died
         if isinstance(stopped, QueryTimeout):
             record_timeout()
-        return error(503, str(stopped), {"Retry-After": "60"})
+        return error(503, str(stopped), {"Retry-After": "5" if isinstance(stopped, QueryBusy) else "60"})
     if answer.status != 200:
         return error(answer.status, answer.body.decode())
     return Response(answer.body, status=200, content_type=answer.media_type + "; charset=utf-8",

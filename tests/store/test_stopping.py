@@ -1,0 +1,146 @@
+"""Stopping the server ends everything it started: SIGTERM, SIGINT and SIGKILL of `alliance-kg serve`
+while a query burns a core leave no worker, fork server or resource tracker behind within 5 s; a clean
+stop removes the temporary store, and one killed with SIGKILL is removed by the next start. The time
+limit frees the CPU too: a second after a query's 503, no process works on it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from service.store import temporary
+from service.store.on_disk import PersistentStore
+
+from ..conftest import serve
+from .test_persistence import free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^12 combinations
+
+
+def start_server(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    # this checkout's service package (not another one installed in the environment); its own temp folder
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(PROJECT))
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), *extra],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        assert process.poll() is None, process.stderr.read().decode()
+        try:
+            if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)
+
+
+def busy_descendants(pid: int) -> list[psutil.Process]:
+    """The server's descendants once one of them burns a core on the heavy query."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        family = psutil.Process(pid).children(recursive=True)
+        if any(p.cpu_percent(0.2) > 30 for p in family):
+            return family
+    pytest.fail("no worker took the heavy query")
+
+
+def alive(processes: list[psutil.Process]) -> list[str]:
+    found = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(f"{p.pid} {' '.join(p.cmdline())[:80]}")
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def send_heavy(url: str) -> None:
+    def call():
+        try:
+            requests.get(f"{url}/sparql", params={"query": HEAVY}, timeout=60)
+        except requests.RequestException:
+            pass  # the server went away under it: what the test does
+    threading.Thread(target=call, daemon=True).start()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig):
+    process, url = start_server(tmp_path)
+    stores = list(tmp_path.glob(temporary.PREFIX + "*"))
+    assert len(stores) == 1
+    family: list[psutil.Process] = []
+    try:
+        send_heavy(url)
+        family = busy_descendants(process.pid)
+        kinds = " ".join(" ".join(p.cmdline()) for p in family)
+        assert "forkserver" in kinds and "resource_tracker" in kinds  # the processes the issue saw left behind
+        process.send_signal(sig)
+        started = time.monotonic()
+        process.wait(timeout=10)
+        while alive(family) and time.monotonic() - started < 5:
+            time.sleep(0.05)
+        seconds = time.monotonic() - started
+        assert not alive(family), f"still running 5 s after {sig.name}: {alive(family)}"
+        print(f"{sig.name}: {len(family)} processes gone in {seconds:.2f} s")
+    finally:
+        for leftover in family + [psutil.Process(process.pid)] if process.poll() is None else family:
+            try:
+                leftover.kill()  # a failed test leaves nothing burning the machine
+            except psutil.NoSuchProcess:
+                pass
+    if sig == signal.SIGKILL:
+        assert stores[0].exists()  # nobody was left to remove it ...
+        past = time.time() - temporary.GRACE_SECONDS - 1
+        os.utime(stores[0] / "LOCK", (past, past))
+        process, _url = start_server(tmp_path)  # ... so the next start does
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert not stores[0].exists()
+    assert not list(tmp_path.glob(temporary.PREFIX + "*"))
+
+
+def test_stale_temporary_stores_are_removed_only_when_their_server_is_dead(tmp_path):
+    live = tmp_path / (temporary.PREFIX + "live")
+    dead = tmp_path / (temporary.PREFIX + "dead")
+    never_locked = tmp_path / (temporary.PREFIX + "empty")
+    never_locked.mkdir()
+    PersistentStore(dead).close()
+    holder = PersistentStore(live)
+    try:
+        assert temporary.remove_stale(tmp_path, grace=3600) == []  # too young to judge
+        assert temporary.remove_stale(tmp_path, grace=0) == [dead]
+        assert live.exists() and never_locked.exists()
+    finally:
+        holder.close()
+
+
+def test_the_time_limit_frees_the_cpu_within_a_second(shipped):
+    from service import create_app
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2, "QUERY_WORKERS": 1}, store=shipped[0])
+    url, server = serve(app, threads=2)
+    try:
+        started = time.monotonic()
+        response = requests.get(f"{url}/sparql", params={"query": HEAVY}, timeout=30)
+        assert response.status_code == 503 and "2 s" in response.text
+        assert time.monotonic() - started < 4
+        time.sleep(1)
+        family = [p for p in psutil.Process().children(recursive=True)]
+        before = {p.pid: sum(p.cpu_times()[:2]) for p in family}
+        time.sleep(0.5)
+        used = {p.pid: sum(p.cpu_times()[:2]) - before[p.pid] for p in family if p.is_running()}
+        assert max(used.values()) < 0.1, f"CPU seconds used 1 s after the limit, by process: {used}"
+    finally:
+        server.close()
+        app.extensions["alliance_kg.close"]()

@@ -1,0 +1,138 @@
+"""Limits with clear 4xx (or the documented 503): form fields, RDF/XML entities and nesting, graph store
+reads over the row or byte limit, an answer's bytes, a query worker's memory. Each asserts the status,
+the message naming the limit and setting, the time, and (where it is the point) the memory."""
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+import pytest
+import requests
+
+from ..conftest import serve
+
+KEY = "limits-test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+MEMORY_MB = 1024
+SMALL_GRAPH = "https://example.org/graph/small"
+
+
+@pytest.fixture(scope="module")
+def limited(shipped):
+    from service import create_app
+    app = create_app({"TESTING": True, "WRITE_KEY": KEY, "WRITE_GUARD": False, "MAX_RESULT_ROWS": 50,
+                      "MAX_RESULT_BYTES": 20_000, "WORKER_MEMORY_MB": MEMORY_MB, "QUERY_WORKERS": 1,
+                      "QUERY_TIMEOUT": 20}, store=shipped[0])
+    url, server = serve(app, threads=4)
+    yield app, url
+    server.close()
+    app.extensions["alliance_kg.close"]()
+
+
+def timed(method, url, **kwargs):
+    started = time.perf_counter()
+    response = requests.request(method, url, timeout=60, **kwargs)
+    return response, time.perf_counter() - started
+
+
+def test_three_million_form_fields_are_refused_fast_and_small(limited):
+    _app, url = limited
+    rss_before = psutil.Process().memory_info().rss
+    body = "&" * 3_000_000 + "query=ASK{}"
+    response, seconds = timed("POST", f"{url}/sparql", data=body,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    grown_mb = (psutil.Process().memory_info().rss - rss_before) / 2**20
+    assert response.status_code == 413 and "more than 1000 form fields" in response.text
+    assert "ALLIANCE_KG_MAX_FORM_PARTS" in response.text
+    assert seconds < 2 and grown_mb < 100, (seconds, grown_mb)
+    many = {f"f{i}": "" for i in range(1500)}
+    assert requests.get(f"{url}/sparql", params=dict(many, query="ASK{}"), timeout=30).status_code == 413
+    few = requests.get(f"{url}/sparql", params={"query": "ASK{}", "a": "", "b": ""}, timeout=30)
+    assert few.status_code == 200
+    print(f"3 M form fields: 413 in {seconds:.2f} s, server grew {grown_mb:.0f} MB")
+
+
+BOMB = ('<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+        + ']><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">'
+        '<rdf:Description rdf:about="https://example.org/s"><ex:p>&i;</ex:p></rdf:Description></rdf:RDF>')
+
+
+def nested(depth: int) -> str:
+    open_ = "".join(f'<ex:p{i} rdf:parseType="Resource">' for i in range(depth))
+    close = "".join(f"</ex:p{i}>" for i in reversed(range(depth)))
+    return ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="https://example.org/">'
+            f'<rdf:Description rdf:about="https://example.org/s">{open_}{close}</rdf:Description></rdf:RDF>')
+
+
+@pytest.mark.parametrize("body, named", [
+    (BOMB, "entity declarations"),                     # 10^9 characters once expanded
+    (BOMB.encode("utf-16"), "entity declarations"),    # the same in another encoding
+    (nested(20_000), "nested more than 64 elements deep"),
+], ids=["entities", "entities-utf16", "nesting"])
+def test_rdfxml_entities_and_deep_nesting_are_refused_with_400(limited, body, named):
+    _app, url = limited
+    rss_before = psutil.Process().memory_info().rss
+    response, seconds = timed("PUT", f"{url}/rdf-graphs", params={"graph": "https://example.org/graph/bomb"},
+                              data=body, headers=dict(AUTH, **{"Content-Type": "application/rdf+xml"}))
+    assert response.status_code == 400 and named in response.text, response.text
+    assert seconds < 2 and psutil.Process().memory_info().rss - rss_before < 50 * 2**20
+    assert requests.get(f"{url}/rdf-graphs", params={"graph": "https://example.org/graph/bomb"},
+                        timeout=30).status_code == 404  # nothing written
+
+
+def test_plain_rdfxml_is_still_accepted(limited):
+    _app, url = limited
+    body = nested(3)
+    response = requests.put(f"{url}/rdf-graphs", params={"graph": SMALL_GRAPH}, data=body, timeout=60,
+                            headers=dict(AUTH, **{"Content-Type": "application/rdf+xml"}))
+    assert response.status_code in (200, 201, 204), response.text
+    read = requests.get(f"{url}/rdf-graphs", params={"graph": SMALL_GRAPH},
+                        headers={"Accept": "application/n-triples"}, timeout=30)
+    assert read.status_code == 200 and read.text.count("\n") == 3
+
+
+def test_a_graph_store_read_over_the_row_limit_is_refused_never_truncated(limited):
+    _app, url = limited
+    response, seconds = timed("GET", f"{url}/rdf-graphs",
+                              params={"graph": "https://w3id.org/alliance-kg/graph/data/states"})
+    assert response.status_code == 422 and "more than 50 triples" in response.text
+    assert "ALLIANCE_KG_MAX_RESULT_ROWS" in response.text and seconds < 2
+
+
+def test_an_answer_over_the_byte_limit_is_refused(limited):
+    _app, url = limited
+    doubled = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(5))
+    query = f'SELECT ?s5 WHERE {{ BIND("{"x" * 1000}" AS ?s0) {doubled} }}'  # one row of 32 KB
+    response = requests.get(f"{url}/sparql", params={"query": query}, timeout=30,
+                            headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 422 and "larger than 20000 bytes" in response.text
+    assert "ALLIANCE_KG_MAX_RESULT_BYTES" in response.text
+
+
+def test_a_query_over_the_worker_memory_cap_gets_503_naming_it(limited):
+    _app, url = limited
+    doubled = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
+    query = f'SELECT (STRLEN(?s26) AS ?n) WHERE {{ BIND("{"x" * 1000}" AS ?s0) {doubled} }}'  # 64 GB
+    peak, done = [0], threading.Event()
+
+    def watch():  # the largest resident size of any worker while the query runs
+        while not done.wait(0.02):
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    peak[0] = max(peak[0], process.memory_info().rss)
+                except psutil.NoSuchProcess:
+                    pass
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        response, seconds = timed("GET", f"{url}/sparql", params={"query": query})
+    finally:
+        done.set()
+    assert response.status_code == 503, response.text
+    assert f"more than {MEMORY_MB} MB" in response.text and "ALLIANCE_KG_WORKER_MEMORY_MB" in response.text
+    assert seconds < 15 and peak[0] < (MEMORY_MB + 64) * 2**20, (seconds, peak[0] >> 20)
+    after = requests.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    assert after.status_code == 200  # a fresh worker took over
+    print(f"over the memory cap: 503 in {seconds:.2f} s, worker peak {peak[0] >> 20} MB")
