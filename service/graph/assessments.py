@@ -318,15 +318,16 @@ def _notes(report: dict) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 def changes(run: Runner, date_from, date_to, codes=None) -> dict:
-    """What changed from `date_from` to `date_to` (both included), for the states named (any if none)."""
+    """What changed from `date_from` to `date_to` (both included; `date_to` defaults as assess's `on`),
+    for the states named (any if none)."""
     start = parse_date(date_from, "from")
-    end = parse_date(date_to, "to")
-    if start > end:
-        raise AssessmentError("from", f"from ({start}) is after to ({end})")
     codes = parse_codes(codes)
     states, curated = resolve_states(run, codes) if codes else ([], None)
     if not codes:
         curated = next((r.get("curatedUntil") for r in run(saved_query("assess-states", iso3='"RUS"'))), None)
+    end = parse_date(date_to, "to") if date_to not in (None, "") else default_date(curated)
+    if start > end:
+        raise AssessmentError("from", f"from ({start}) is after to ({end})")
     text = saved_query("changes-between-dates", state=_state_values(states) if states else "UNDEF")
     text = re.sub(r"VALUES \(\?from \?to\) \{[^}]*\}",
                   lambda _m: f"VALUES (?from ?to) {{ ({_date_literal(start)} {_date_literal(end)}) }}", text)

@@ -49,10 +49,22 @@ def test_bad_input_is_a_400_naming_it(client):
         "/assess?states=RUS&on=2025-13-01": "on",
         "/assess": "states",
         "/changes?from=2025-01-01&to=2022-01-01": "from",
-        "/changes?from=2022-01-01": "to",
+        "/changes?to=2025-01-01": "from",
+        "/changes?from=2022-01-01&to=2025-02-30": "to",
         "/changes?from=yesterday&to=2025-01-01": "from",
     }
     for url, named in cases.items():
         response = client.get(url)
         assert response.status_code == 400, url
         assert named in response.get_data(as_text=True), url
+
+
+def test_home_and_state_pages_offer_the_reports(client):
+    home = client.get("/").get_data(as_text=True)
+    assert '<a href="/assess?states=RUS,CHN,IRN,PRK">assess</a>' in home
+    assert 'action="/assess"' in home and '<a href="/changes?from=2022-01-01">what changed</a>' in home
+    state = client.get("/id/state/FIN", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<a href="/assess?states=FIN">' in state and '/changes?from=2022-01-01&amp;states=FIN' in state
+    # the link works: without `to`, the report runs to the curation date (else today)
+    joined = client.get("/changes?from=2022-01-01&states=FIN", headers={"Accept": "application/json"}).get_json()
+    assert any(c["label"] == "Finland in NATO" for c in joined["changes"])
