@@ -132,3 +132,52 @@ def test_default_date_is_the_curation_date_or_today(run):
     states, curated = A.resolve_states(run, ["RUS"])
     report = A.assess(run, ["RUS"])
     assert report["on"] == (curated or dt.date.today().isoformat())
+
+
+def test_cli_assess_and_changes(shipped, monkeypatch):
+    from click.testing import CliRunner
+
+    from service import cli
+    monkeypatch.setattr(cli, "_build", lambda: shipped)
+    runner = CliRunner()
+    text = runner.invoke(cli.main, ["assess", "RUS", "PRK", "--on", "2025-01-01"])
+    assert text.exit_code == 0, text.output
+    assert "Russia-North Korea alliance (Comprehensive Strategic Partnership) [presumed] ALLIANCE" in text.output
+    markdown = runner.invoke(cli.main, ["assess", "RUS", "CHN", "--on", "2025-01-01", "--format", "markdown"])
+    assert "[Russia-China strategic partnership](https://w3id.org/alliance-kg/id/partnership/russia-china)" in markdown.output
+    as_json = runner.invoke(cli.main, ["changes", "--from", "2022-01-01", "--to", "2025-01-01", "--states", "FIN",
+                                       "--states", "SWE", "--format", "json"])
+    jsonschema.validate(json.loads(as_json.output), schema("changes.schema.json"))
+    bad = runner.invoke(cli.main, ["assess", "RUS", "QQQ"])
+    assert bad.exit_code == 2 and "unknown state code QQQ" in bad.output
+    bad = runner.invoke(cli.main, ["changes", "--from", "2025-01-01", "--to", "2024-01-01"])
+    assert bad.exit_code == 2 and "is after to" in bad.output
+
+
+def test_status_reads_last_confirmed_where_the_data_carry_it():
+    """The same queries once issue 12's akg:lastConfirmed is in the data: confirmed up to it, presumed
+    after it (and with none at all), ended at an end, "not yet" before a member joins."""
+    from service.store.oxigraph import OxigraphStore
+    store = OxigraphStore()
+    store.update("""
+        PREFIX akg: <https://w3id.org/alliance-kg/ontology#>  PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>  PREFIX id: <https://w3id.org/alliance-kg/id/>
+        INSERT DATA {
+          <https://w3id.org/alliance-kg/id/partnership/p> a akg:SecurityPartnership ; rdfs:label "P" ;
+              akg:startDate "2020-01-01"^^xsd:date ; akg:hasMembership <urn:m:a>, <urn:m:b>, <urn:m:c>, <urn:m:d> ;
+              akg:hasMember <urn:s:A>, <urn:s:B>, <urn:s:C>, <urn:s:D> .
+          <urn:m:a> akg:member <urn:s:A> ; akg:startDate "2020-01-01"^^xsd:date ; akg:lastConfirmed "2025-01-01"^^xsd:date .
+          <urn:m:b> akg:member <urn:s:B> ; akg:startDate "2020-01-01"^^xsd:date .
+          <urn:m:c> akg:member <urn:s:C> ; akg:startDate "2020-01-01"^^xsd:date ; akg:endDate "2023-01-01"^^xsd:date .
+          <urn:m:d> akg:member <urn:s:D> ; akg:startDate "2024-06-01"^^xsd:date .
+          <urn:s:A> rdfs:label "A" . <urn:s:B> rdfs:label "B" . <urn:s:C> rdfs:label "C" . <urn:s:D> rdfs:label "D" .
+        }""")
+    run = A.store_runner(store)
+
+    def statuses(day):
+        text = A.saved_query("assess-partnerships", state="<urn:s:A> <urn:s:B> <urn:s:C> <urn:s:D>",
+                             date=f'"{day}"^^xsd:date')
+        return {r["memberLabel"]: r["memberStatus"] for r in run(text)}
+
+    assert statuses("2024-01-01") == {"A": "confirmed", "B": "presumed", "C": "ended", "D": "not yet"}
+    assert statuses("2025-06-01") == {"A": "presumed", "B": "presumed", "C": "ended", "D": "presumed"}
