@@ -184,13 +184,23 @@ def _framework(run: Runner, observations: dict[str, list[dict]]) -> list[dict]:
             question["indicators"].setdefault(r["indicator"], {
                 "iri": r["indicator"], "label": r["indicatorLabel"],
                 "observations": observations.get(r["indicator"], [])})
+    explained = {r["term"]: {"definition": r.get("definition"), "example": r.get("example"),
+                             "paper_section": r.get("sectionTitle")}
+                 for r in run(saved_query("framework-terms-explained"))}
+    for issue in issues.values():  # the paper's own words on each element of its table
+        issue.update(explained.get(issue["iri"], {}))
+        for q in issue["questions"].values():
+            q.update(explained.get(q["iri"], {}))
+            for element in [*q["mechanisms"].values(), *q["indicators"].values()]:
+                element.update(explained.get(element["iri"], {}))
     result = []
     for issue in issues.values():
         questions = sorted(issue["questions"].values(), key=lambda q: q["order"])
         for q in questions:
             q["mechanisms"] = list(q["mechanisms"].values())
             q["indicators"] = list(q["indicators"].values())
-        result.append({"iri": issue["iri"], "label": issue["label"], "questions": questions})
+        issue["questions"] = questions
+        result.append(issue)
     result.sort(key=lambda i: min((q["order"] for q in i["questions"]), default=0))
     return result
 

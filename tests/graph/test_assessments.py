@@ -71,6 +71,8 @@ def test_four_states_diffusion_observations_and_gaps(run):
     treaties = next(i for q in questions.values() for i in q["indicators"]
                     if i["iri"] == iris.AKG + "DiplomaticVisitsTreatiesIndicator")
     assert any(o["iri"].endswith("/russia-dprk-treaty-2024") and o["date"] == "2024-06-19" for o in treaties["observations"])
+    assert treaties["example"].startswith("The signing of the Russia-North Korea comprehensive strategic partnership treaty")
+    assert treaties["paper_section"].startswith("What about future alliances?")
     unobserved = {i["iri"] for i in report["unobserved_indicators"]}
     assert iris.AKG + "ConsultationMechanismsIndicator" in unobserved
     assert iris.AKG + "DiplomaticVisitsTreatiesIndicator" not in unobserved
