@@ -354,3 +354,50 @@ def build_data(raw):
 
 if __name__ == "__main__":
     main()
+
+
+def _report(build, fmt: str) -> None:
+    from service.graph.assessments import AssessmentError
+    from service.web.briefings import render
+    try:
+        report = build()
+    except AssessmentError as error:
+        raise click.BadParameter(str(error), param_hint=f"'{error.field}'") from None
+    click.echo(render(report, fmt), nl=False)
+
+
+@main.command()
+@click.argument("states", nargs=-1, required=True, metavar="ISO3...")
+@click.option("--on", "on_date", metavar="YYYY-MM-DD",
+              help="Date of the assessment (default: the graph's akg:curatedUntil, else today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]), default="text",
+              show_default=True, help="html is a printable A4 briefing; json follows docs/assess.schema.json.")
+def assess(states, on_date, fmt):
+    """The paper's framework filled in for a set of states on a date: partnerships among them (alliance
+    or not, and why; status), diffusion, observations of each indicator, what to monitor next.
+
+    \b
+    Example: alliance-kg assess RUS CHN IRN PRK --on 2025-01-01 --format markdown
+    """
+    from service.graph import assessments
+    store, _ = _build()
+    _report(lambda: assessments.assess(assessments.store_runner(store), states, on_date), fmt)
+
+
+@main.command()
+@click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="First day (included).")
+@click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Last day (included).")
+@click.option("--states", multiple=True, metavar="ISO3",
+              help="Only changes concerning these states (repeatable, or comma-separated). Default: all.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]), default="text",
+              show_default=True, help="json follows docs/changes.schema.json.")
+def changes(date_from, date_to, states, fmt):
+    """What changed between two dates: partnerships formed and ended, members joined and left, scope
+    conditions declared, observations and diffusion recorded; each dated and sourced.
+
+    \b
+    Example: alliance-kg changes --from 2022-01-01 --to 2025-01-01 --states FIN,SWE
+    """
+    from service.graph import assessments
+    store, _ = _build()
+    _report(lambda: assessments.changes(assessments.store_runner(store), date_from, date_to, states), fmt)
