@@ -15,6 +15,8 @@ from service.config import load_config
 
 from ..conftest import FIXTURES
 
+pytestmark = pytest.mark.needs("java")  # HermiT
+
 BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
 
 

@@ -4,14 +4,13 @@ Each view's screenshot goes to test-output/ (gitignored) for a person to look at
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from ..conftest import PROJECT_ROOT, rows
+from ..conftest import CHROMIUM, PROJECT_ROOT, rows
 
-CHROMIUM = "/usr/bin/chromium"  # from Debian's packages (.ci/run installs it); never `playwright install`
+pytestmark = pytest.mark.needs("chromium", "node_modules")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENSHOTS = PROJECT_ROOT / "test-output"
@@ -21,10 +20,9 @@ STATE = "https://w3id.org/alliance-kg/id/state/"
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -32,6 +32,7 @@ def settings_of(page: str) -> dict:
 
 # ---- the page at / ----------------------------------------------------------------------------------
 
+@pytest.mark.needs("node_modules")
 def test_index_presets_endpoint_and_prefixes(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -52,6 +53,7 @@ def test_index_says_how_to_install_yasgui_when_missing(client, monkeypatch, tmp_
     assert client.get("/ui/vendor/yasgui.min.js").status_code == 503
 
 
+@pytest.mark.needs("node_modules")
 def test_yasgui_bundle_is_served_from_node_modules(client):
     for name, media_type in ui.YASGUI_FILES.items():
         response = client.get(f"/ui/vendor/{name}")
