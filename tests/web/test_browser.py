@@ -207,9 +207,9 @@ def test_a_browser_opening_sparql_gets_the_query_ui_and_every_page_has_an_icon(p
     response = page.goto("/sparql")
     assert response.ok and page.url == live_server + "/"
     expect(page.locator(".yasqe")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "ui-from-sparql-link.png")
     icon = page.request.get("/favicon.ico")
     assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.body().startswith(b"<svg")
     page.goto("/id/state/SWE")
     assert page.locator("link[rel=icon]").get_attribute("href").endswith("/ui/static/favicon.svg")
-    page.screenshot(path=SCREENSHOTS / "ui-from-sparql-link.png")
