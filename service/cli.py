@@ -81,6 +81,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                               "QUERY_TIMEOUT": query_timeout, "QUERY_WORKERS": query_workers,
                               "MAX_BODY_BYTES": max_body_bytes, "MAX_RESULT_ROWS": max_result_rows,
                               "ALLOWED_SERVICES": allow_service or None})
+        _check_address(config["HOST"], config["PORT"])  # before the half minute of loading, not after it
         app = create_app(config)
     except (LoadError, ConfigError, StoreInUse) as error:
         raise click.ClickException(f"cannot start: {error}") from None
@@ -94,12 +95,17 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                    f"from {report.files} files in {report.seconds:.2f} s, stored in {where}", err=True)
     else:
         click.echo(f"alliance-kg: reopened the store in {where}: {len(store)} quads", err=True)
+    try:  # the port may have been taken while the graph loaded
+        from service.web.serving import create_server
+        server = create_server(app, config)
+    except OSError as error:
+        app.extensions["alliance_kg.close"]()
+        raise click.ClickException(_address_error(config["HOST"], config["PORT"], error)) from None
     writes = "on (bearer key)" if config["WRITE_KEY"] else "off (no write key)"
     click.echo(f"alliance-kg: ready in {time.perf_counter() - started:.2f} s; writes {writes}; query limit "
                f"{config['QUERY_TIMEOUT']:g} s", err=True)
-    click.echo(f"alliance-kg: SPARQL endpoint at http://{config['HOST']}:{config['PORT']}/sparql", err=True)
-    from service.web.serving import create_server
-    server = create_server(app, config)
+    base = f"http://{config['HOST']}:{config['PORT']}"
+    click.echo(f"alliance-kg: SPARQL endpoint at {base}/sparql, query UI at {base}/", err=True)
     _stop_on_signals(app.extensions["alliance_kg.close"])
     server.run()
 
@@ -118,6 +124,26 @@ def _stop_on_signals(close) -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def _check_address(host: str, port: int) -> None:
+    """Bind the address the server will listen on, and let it go: a port in use is a line, not a traceback."""
+    import socket
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does: TIME_WAIT is no obstacle
+            probe.bind(address)
+    except OSError as error:
+        raise click.ClickException(_address_error(host, port, error)) from None
+
+
+def _address_error(host: str, port: int, error: OSError) -> str:
+    import errno
+    if error.errno == errno.EADDRINUSE:
+        return (f"cannot start: {host}:{port} is already in use (another alliance-kg serve?); "
+                f"stop it or choose another port with --port")
+    return f"cannot start: cannot listen on {host}:{port}: {error.strerror or error}"
+
+
 @main.command()
 @click.argument("query_or_file")
 @click.option("--format", "fmt", type=click.Choice(sorted(QUERY_FORMATS)), default="table", show_default=True)
@@ -130,7 +156,8 @@ def query(query_or_file, fmt, asserted):
     try:
         result = store.query(text, default_graphs=graphs)
     except SyntaxError as error:
-        raise click.ClickException(f"malformed query: {error}") from None
+        from service.store.syntax_errors import explain
+        raise click.ClickException(f"malformed query: {explain(text, str(error))}") from None
     if fmt == "table":
         click.echo(_table(result), nl=False)
         return
@@ -169,11 +196,15 @@ def check(extra, as_json, no_explain):
     """Prove the graph consistent (HermiT) and the data within the rules (SHACL); exit 1 if not."""
     from service.reasoning.check import run_check
     from service.reasoning.consistency import ReasonerUnavailable
+    def stage_done(lines: list[str]) -> None:  # each stage as it finishes: the whole check takes half a minute
+        click.echo("\n".join(lines))
+
     try:
-        report = run_check(load_config(), list(extra), explain=not no_explain)
+        report = run_check(load_config(), list(extra), explain=not no_explain,
+                           **({} if as_json else {"progress": stage_done}))
     except ReasonerUnavailable as error:
         raise click.ClickException(str(error)) from None
-    click.echo(report.as_json() if as_json else report.as_text(), nl=not as_json)
+    click.echo(report.as_json() if as_json else ("PASS" if report.ok else "FAIL"), nl=not as_json)
     sys.exit(0 if report.ok else 1)
 
 
@@ -300,6 +331,10 @@ def docs(output):
 
     from service.web import ontology_docs
     logging.getLogger().setLevel(logging.WARNING)  # pyLODE logs each step at INFO on the root logger
+    try:
+        ontology_docs.pylode()  # before the half minute of loading, not after it
+    except ontology_docs.DocsError as error:
+        raise click.ClickException(str(error)) from None
     with _stages(["load and reason", "render"]) as stage:
         store, _ = _build()
         next(stage)

@@ -1,6 +1,7 @@
 """Fixtures built through the application factory, as Flask's tutorial builds them."""
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -13,6 +14,38 @@ from service.config import load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never `playwright install`
+YASGUI = PROJECT_ROOT / "service/web/static/node_modules/@zazuko/yasgui/build/yasgui.min.js"
+
+# The parts of the machine a test may need: (is it there?, what it is for, the command that installs it).
+# scripts/setup.sh installs each of them; tests/test_setup.py holds the two lists together.
+PARTS = {
+    "java": (lambda: shutil.which("java") is not None, "the Java runtime HermiT runs on",
+             "apt-get install default-jre-headless"),
+    "chromium": (CHROMIUM.exists, "Debian's chromium, which the browser tests drive",
+                 "apt-get install chromium fonts-dejavu-core"),
+    "virtuoso-t": (lambda: shutil.which("virtuoso-t") is not None and shutil.which("isql-vt") is not None,
+                   "Virtuoso Open Source 7, the external store under test", "apt-get install virtuoso-opensource"),
+    "node_modules": (YASGUI.exists, "YASGUI from npm, the query UI", "npm ci --prefix service/web/static"),
+}
+
+
+def require(*parts: str) -> None:
+    """Fail the test at once, naming each missing part and what installs it, rather than letting it
+    time out or fail somewhere deep for a reason nobody can read."""
+    missing = [f"{part} is missing ({why}): run `bash scripts/setup.sh`, or `{command}`"
+               for part in parts for present, why, command in [PARTS[part]] if not present()]
+    if missing:
+        pytest.fail("; ".join(missing), pytrace=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "needs(*parts): the machine's parts the test needs (see PARTS)")
+
+
+def pytest_runtest_setup(item):
+    for marker in item.iter_markers("needs"):
+        require(*marker.args)
 
 
 @pytest.fixture(scope="session")

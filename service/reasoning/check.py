@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -27,6 +28,7 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     profile: list[ProfileViolation] = field(default_factory=list)
     graph_files: dict[str, str] = field(default_factory=dict)  # focus node -> file(s) that state it
+    source: str = ""  # what was checked, when it is not files (the served store)
 
     @property
     def errors(self) -> list[Violation]:
@@ -55,15 +57,29 @@ class CheckReport:
         return json.dumps(self.as_dict(), indent=2)
 
     def as_text(self) -> str:
-        lines = []
         if self.load_error:
-            return f"FAIL  load: {self.load_error}\n"
-        lines.append(f"ok    load: {len(self.files)} files")
+            return "\n".join(self.load_lines()) + "\n"
+        lines = (self.load_lines() + self.profile_lines() + self.consistency_lines() + self.shapes_lines()
+                 + ["PASS" if self.ok else "FAIL"])
+        return "\n".join(lines) + "\n"
+
+    # One method per stage, so that a caller can print each stage as it finishes.
+    def load_lines(self) -> list[str]:
+        if self.load_error:
+            return [f"FAIL  load: {self.load_error}"]
+        return [f"ok    load: {len(self.files)} files" if self.files else f"ok    load: {self.source}"]
+
+    def profile_lines(self) -> list[str]:
         if not self.profile:
-            lines.append("ok    OWL 2 DL: no illegal punning, undeclared property or misplaced non-simple property")
+            return ["ok    OWL 2 DL: no illegal punning, undeclared property or misplaced non-simple property"]
+        lines = []
         for v in self.profile:
             where = f" [{self.graph_files[v.subject]}]" if v.subject in self.graph_files else ""
             lines.append(f"FAIL  OWL 2 DL, {v.rule}: <{v.subject}>{where}: {v.detail}")
+        return lines
+
+    def consistency_lines(self) -> list[str]:
+        lines = []
         c = self.consistency
         if c.consistent:
             lines.append(f"ok    consistency: HermiT finds ontology and data consistent ({c.seconds:.1f} s)")
@@ -81,17 +97,26 @@ class CheckReport:
                 lines.append("      the ontology alone is inconsistent")
         for cls in c.unsatisfiable_classes:
             lines.append(f"FAIL  unsatisfiable class: <{cls}> can have no members")
+        return lines
+
+    def shapes_lines(self) -> list[str]:
         errors, others = self.errors, [v for v in self.violations if v.severity != "Violation"]
-        lines.append(("ok    shapes: the data keep every rule" if not errors
-                      else f"FAIL  shapes: {len(errors)} violations") + (f" ({len(others)} warnings)" if others else ""))
+        lines = [("ok    shapes: the data keep every rule" if not errors
+                  else f"FAIL  shapes: {len(errors)} violations") + (f" ({len(others)} warnings)" if others else "")]
         for v in self.violations:
             where = f" [{self.graph_files[v.focus]}]" if v.focus in self.graph_files else ""
             path = f" {_short(v.path)}" if v.path else ""
             value = f" = {v.value}" if v.value else ""
             lines.append(f"      {v.severity}: <{v.focus}>{path}{value}{where}: {v.message} "
                          f"(rule {_short(v.shape)}, {v.constraint}; fix: {v.fix})")
-        lines.append("PASS" if self.ok else "FAIL")
-        return "\n".join(lines) + "\n"
+        return lines
+
+
+Progress = Callable[[list[str]], None]  # told each stage's report lines as the stage finishes
+
+
+def _quiet(lines: list[str]) -> None:
+    pass
 
 
 def _short(iri: str) -> str:
@@ -107,7 +132,8 @@ def _show(term: str) -> str:
     return f"<{term}>" if term.startswith(("http://", "https://", "urn:")) else f'"{term}"'
 
 
-def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) -> CheckReport:
+def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True,
+              progress: Progress = _quiet) -> CheckReport:
     """Check ontology/ and data/ (and extra files, checked with them, never loaded into the service)."""
     report = CheckReport()
     try:
@@ -119,22 +145,28 @@ def run_check(config: dict, extra_files: list[Path] = (), explain: bool = True) 
         shapes = Graph().parse(str(config["ONTOLOGY_DIR"] / SHAPES_FILE), format="turtle")
     except loader.LoadError as error:
         report.load_error = error
+        progress(report.load_lines())
         return report
     except Exception as error:  # rdflib's own parse error for the shapes file
         report.load_error = loader.LoadError(config["ONTOLOGY_DIR"] / SHAPES_FILE, str(error))
+        progress(report.load_lines())
         return report
     extra_graphs = [s.graph for s in sources if s.graph.startswith(iris.data_graph("extra/"))]
-    return check_store(store, shapes, {s.graph: str(s.path) for s in sources}, extra_graphs, explain, report)
+    return check_store(store, shapes, {s.graph: str(s.path) for s in sources}, extra_graphs, explain, report, progress)
 
 
 def check_store(store: Store, shapes: Graph, file_of: dict[str, str] | None = None,
                 suspect_graphs: list[str] = (), explain: bool = True,
-                report: CheckReport | None = None) -> CheckReport:
+                report: CheckReport | None = None, progress: Progress = _quiet) -> CheckReport:
     """HermiT and SHACL over what a store holds (its entailments are recomputed first).
     `file_of` maps named graphs to the files they came from, so the report can say where;
     statements in `suspect_graphs` are suspected first when explaining a clash."""
     report = report or CheckReport()
     file_of = file_of or {}
+    graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH]
+    if not report.files:
+        report.source = f"the store's {len(store)} quads in {len(graphs)} named graphs"
+    progress(report.load_lines())
     for row in store.query("SELECT DISTINCT ?s ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }").rows():
         if row["g"].value in file_of:
             subject = row["s"].value
@@ -142,15 +174,17 @@ def check_store(store: Store, shapes: Graph, file_of: dict[str, str] | None = No
             where = file_of[row["g"].value]
             report.graph_files[subject] = where if not files else f"{files}, {where}"
 
-    graphs = [g for g in store.graphs() if g != iris.ENTAILMENTS_GRAPH]
     ontology_graphs = [g for g in graphs if g.startswith(iris.GRAPH + "ontology/")]
     data_graphs = [g for g in graphs if g not in ontology_graphs] + [""]  # "" is the default graph
     ontology, data = to_rdflib(store, ontology_graphs), to_rdflib(store, data_graphs)
     report.profile = check_profile(ontology, data)
+    progress(report.profile_lines())
     # the member counts are the project's own rule: HermiT gets them to judge asserted size classes
     for s, p, o in entailment.materialise(store).member_counts:
         data.add((URIRef(s.value), URIRef(p.value), Literal(o.value, datatype=XSD.integer)))
     suspects = set(to_rdflib(store, list(suspect_graphs)).subjects()) if suspect_graphs else None
     report.consistency = check_consistency(ontology, data, explain=explain, suspects=suspects)
+    progress(report.consistency_lines())
     report.violations = validate(to_rdflib(store, store.graphs() + [""]), shapes)
+    progress(report.shapes_lines())
     return report

@@ -27,6 +27,7 @@ from werkzeug.http import parse_accept_header
 
 from service.store import lifeline, negotiation
 from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
+from service.store.syntax_errors import explain
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def answer(store, request: QueryRequest) -> Answer:
         result = store.query(request.query, default_graphs=request.default_graphs,
                              named_graphs=request.named_graphs, base_iri=request.base_iri)
     except SyntaxError as syntax:
-        return _error(400, f"Malformed query: {syntax}")
+        return _error(400, f"Malformed query: {explain(request.query, str(syntax))}")
     except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
         return _error(400, f"Query could not be evaluated: {failure}")
     graph = result.kind == "graph"

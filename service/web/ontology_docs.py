@@ -7,6 +7,7 @@ and examples (skos:example), as ontology/README.md requires of each term.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
@@ -76,10 +77,27 @@ def _count(number: str, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == "1" else "s")
 
 
+def pylode():
+    """pyLODE's OntPub. Importing pyLODE sets the root logger to DEBUG with a handler of its own, which
+    floods the console with every library's debug lines (asyncio's first): the logging set-up is put
+    back as it was."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        from pylode import OntPub
+    except ModuleNotFoundError as error:
+        raise DocsError(f"pyLODE is not installed ({error.name} is missing); install the docs extra: "
+                        "pip install -e '.[docs]'") from None
+    finally:
+        root.setLevel(level)
+        for handler in set(root.handlers) - set(handlers):
+            root.removeHandler(handler)
+    return OntPub
+
+
 def build(ontology_dir: Path, output: Path = DEFAULT_OUTPUT, store=None) -> Path:
     """Write the HTML documentation to `output` (atomically) and return it; with a store, with data examples."""
-    from pylode import OntPub
-
+    OntPub = pylode()
     ontology = merged_ontology(ontology_dir)
     if store is not None:
         add_data_examples(ontology, store)

@@ -1,7 +1,7 @@
 """The SPARQL 1.1 Service Description that `GET /sparql` without a query returns (Turtle, RDF/XML, ...)."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, redirect, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
@@ -55,6 +55,12 @@ def describe(endpoint: str, writable: bool) -> Graph:
 
 def response() -> Response:
     offered = list(OFFERED)
+    # A browser following the header's link asks for HTML first: it gets the query UI, not a download.
+    # Last in the list, so that */* alone (curl, SPARQL clients) still gets Turtle.
+    if request.accept_mimetypes.best_match(offered + ["text/html"]) == "text/html":
+        moved = redirect(url_for("ui.index"), code=303)
+        moved.headers["Vary"] = "Accept"
+        return moved
     media_type = negotiation.choose(offered, request.accept_mimetypes, request.args.get("format"), True)
     if media_type is None:
         return Response(f"The service description is offered as {', '.join(offered)}.\n", status=406,

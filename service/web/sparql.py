@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, request
 
 from service import iris
 from service.store import safety, sandbox
+from service.store.syntax_errors import explain
 from service.web import updates
 from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
@@ -157,7 +158,7 @@ def _update(params, content_type: str) -> Response:
     try:
         result = current_app.extensions["alliance_kg.writer"].apply(change)
     except SyntaxError as syntax:
-        return error(400, f"Malformed update: {syntax}")
+        return error(400, f"Malformed update: {explain(text, str(syntax))}")
     except WriteRefused as refusal:
         return refused(refusal)
     except PermissionError as denied:  # the sandbox at work

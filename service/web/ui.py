@@ -21,7 +21,7 @@ ONTOLOGY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "ontology" / "ind
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
 OWN_FILES = {"workbench.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
-             "world.json": "application/json"}
+             "world.json": "application/json", "favicon.svg": "image/svg+xml"}
 
 bp = Blueprint("ui", __name__, template_folder="templates")
 
@@ -63,6 +63,12 @@ def index():
         page = render_template("ui/missing_yasgui.html", command=INSTALL_COMMAND, yasgui_dir=YASGUI_DIR)
         return Response(page, status=503, mimetype="text/html")
     return render_template("ui/index.html", settings=json.dumps(settings))
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask every site for /favicon.ico: an SVG (which they render whatever the name), not a 404."""
+    return send_from_directory(STATIC_DIR, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.route("/ui/examples.json")

@@ -12,6 +12,8 @@ import requests
 
 from ..conftest import FIXTURES, serve
 
+pytestmark = pytest.mark.needs("java")  # every write is checked by HermiT
+
 KEY = "s3cret-write-key"
 AKG = "https://w3id.org/alliance-kg/ontology#"
 ACTOR = "https://w3id.org/alliance-kg/id/actor/test-militia"

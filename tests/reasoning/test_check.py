@@ -4,6 +4,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,9 @@ from service import cli
 from service.reasoning.check import run_check
 from service.config import load_config
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, PROJECT_ROOT
+
+pytestmark = pytest.mark.needs("java")  # HermiT
 
 BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
 
@@ -108,3 +113,50 @@ def test_the_check_endpoint_serves_the_current_report(client):
     assert body["ok"] is True and body["consistency"]["consistent"] is True and body["shapes"] == []
     text = client.get("/check", headers={"Accept": "text/plain"}).get_data(as_text=True)
     assert text.rstrip().endswith("PASS") and "HermiT" in text
+
+
+def test_the_check_endpoint_says_what_it_checked_not_zero_files(client, store):
+    text = client.get("/check", headers={"Accept": "text/plain"}).get_data(as_text=True)
+    first = text.splitlines()[0]
+    assert first.startswith("ok    load: the store's ") and first.endswith(" named graphs"), first
+    assert "0 files" not in text
+    quads = int(first.split("the store's ")[1].split()[0])
+    assert 0 < quads < len(store), "the asserted quads, without the entailments"
+
+
+def test_each_stage_is_reported_as_it_finishes(paper_data_only, monkeypatch):
+    """The report of load and OWL 2 DL reaches the caller before HermiT starts, HermiT's before SHACL."""
+    from service.reasoning import check
+    told: list[str] = []
+    seen_by = {}
+    real_consistency, real_validate = check.check_consistency, check.validate
+
+    def consistency(*args, **kwargs):
+        seen_by["HermiT"] = list(told)
+        return real_consistency(*args, **kwargs)
+
+    def validate(*args, **kwargs):
+        seen_by["SHACL"] = list(told)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(check, "check_consistency", consistency)
+    monkeypatch.setattr(check, "validate", validate)
+    report = run_check(load_config(), explain=False, progress=told.extend)
+    assert [line.split(":")[0] for line in seen_by["HermiT"]] == ["ok    load", "ok    OWL 2 DL"]
+    assert seen_by["SHACL"][-1].startswith("ok    consistency: HermiT finds ontology and data consistent")
+    assert told[-1] == "ok    shapes: the data keep every rule" or told[-1].startswith("ok    shapes")
+    assert "\n".join(told) + "\nPASS\n" == report.as_text()
+
+
+def test_the_cli_prints_the_first_stages_long_before_the_end(paper_data_only):
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", "from service.cli import main; main()", "check"],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    first = process.stdout.readline()
+    first_at = time.perf_counter() - started
+    rest = process.stdout.read()
+    assert process.wait(timeout=300) == 0
+    ended_at = time.perf_counter() - started
+    assert first.startswith("ok    load: ") and "files" in first
+    assert rest.rstrip().endswith("PASS") and "ok    consistency" in rest
+    assert ended_at - first_at > 1.0, (first_at, ended_at)  # the load line came before HermiT and SHACL ran

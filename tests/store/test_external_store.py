@@ -14,8 +14,8 @@ Writes (the write key, the HermiT + SHACL guard, all or nothing) are tested on a
 holds the ontology with no data (as tests/graph/test_writes.py's guarded server): a guarded write over it
 takes seconds, where over the shipped graph with ATOP it takes ~40 s.
 
-Virtuoso comes from Debian's `virtuoso-opensource` package, which .ci/run installs. Without it these
-tests fail (they do not skip) and say so.
+Virtuoso comes from Debian's `virtuoso-opensource` package, which scripts/setup.sh installs. Without it
+these tests fail at once (they do not skip) and say so.
 """
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ from service.cli import main
 from service.config import load_config
 from service.store.external import QueryTimeout, SparqlStore, query_form
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, require
+
+pytestmark = pytest.mark.needs("virtuoso-t")
 
 QUERY_FILES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 KNOWN_DIVERGENCES = {
@@ -54,9 +56,6 @@ _CONCAT = re.compile(r'GROUP_CONCAT\s*\((?:[^;()]|\([^()]*\))*?(?:;\s*separator\
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
-    if not Virtuoso.available():
-        pytest.fail("Virtuoso Open Source 7 is not installed, so the external-store tests cannot run: "
-                    "run .ci/run (it installs Debian's virtuoso-opensource), or apt-get install virtuoso-opensource")
     yield from running_virtuoso(tmp_path_factory.mktemp("virtuoso"))
 
 
@@ -249,6 +248,7 @@ def paper_virtuoso(tmp_path_factory):
 @pytest.fixture(scope="module")
 def writable(paper_virtuoso, tmp_path_factory):
     """The service over the second Virtuoso with a write key and the guard on: (test client, Virtuoso)."""
+    require("java")  # each write is checked by HermiT
     data_dir = tmp_path_factory.mktemp("empty-data")
     with pytest.MonkeyPatch.context() as patch:  # STORE_BACKEND=sparql reads its URL from the environment
         patch.setenv("ALLIANCE_KG_STORE_QUERY_URL", paper_virtuoso.sparql_url)

@@ -4,14 +4,13 @@ Each view's screenshot goes to test-output/ (gitignored) for a person to look at
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from ..conftest import PROJECT_ROOT, rows
+from ..conftest import CHROMIUM, PROJECT_ROOT, rows
 
-CHROMIUM = "/usr/bin/chromium"  # from Debian's packages (.ci/run installs it); never `playwright install`
+pytestmark = pytest.mark.needs("chromium", "node_modules")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 SCREENSHOTS = PROJECT_ROOT / "test-output"
@@ -21,10 +20,9 @@ STATE = "https://w3id.org/alliance-kg/id/state/"
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -186,3 +184,32 @@ def test_from_the_network_to_a_state_page_and_on_to_an_alliance(page, app):
         alliance.click()
     assert "/id/partnership/nato" in page.url
     expect(page.locator("body")).to_contain_text("North Atlantic Treaty Organization")
+
+
+def test_the_table_shows_plain_labels_by_default_and_raw_rdf_on_request(page):
+    run_example(page, "memberships-over-time")
+    table = page.locator(".yasr table.dataTable tbody")
+    page.get_by_placeholder("Filter query results").press_sequentially("Sweden")
+    expect(table.locator("tr")).to_have_count(1)
+    switch = page.locator(".yasr .tableControls input[type=checkbox]").first
+    expect(switch).to_be_checked()  # "Simple view" is on
+    cells = table.locator("td").all_inner_texts()
+    assert "North Atlantic Treaty Organization (NATO)" in cells, cells
+    assert not any('"' in cell or "@en" in cell or "^^" in cell for cell in cells), cells
+    expect(table.get_by_role("link", name="state:SWE")).to_be_visible()  # the IRI is a click away
+    page.screenshot(path=SCREENSHOTS / "ui-table-plain.png", full_page=True)
+    switch.uncheck()  # the raw view, for whoever wants the RDF terms
+    expect(table).to_contain_text('"North Atlantic Treaty Organization (NATO)"@en')
+    page.screenshot(path=SCREENSHOTS / "ui-table-raw.png", full_page=True)
+
+
+def test_a_browser_opening_sparql_gets_the_query_ui_and_every_page_has_an_icon(page, live_server):
+    response = page.goto("/sparql")
+    assert response.ok and page.url == live_server + "/"
+    expect(page.locator(".yasqe")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "ui-from-sparql-link.png")
+    icon = page.request.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.body().startswith(b"<svg")
+    page.goto("/id/state/SWE")
+    assert page.locator("link[rel=icon]").get_attribute("href").endswith("/ui/static/favicon.svg")

@@ -32,6 +32,7 @@ def settings_of(page: str) -> dict:
 
 # ---- the page at / ----------------------------------------------------------------------------------
 
+@pytest.mark.needs("node_modules")
 def test_index_presets_endpoint_and_prefixes(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -52,6 +53,7 @@ def test_index_says_how_to_install_yasgui_when_missing(client, monkeypatch, tmp_
     assert client.get("/ui/vendor/yasgui.min.js").status_code == 503
 
 
+@pytest.mark.needs("node_modules")
 def test_yasgui_bundle_is_served_from_node_modules(client):
     for name, media_type in ui.YASGUI_FILES.items():
         response = client.get(f"/ui/vendor/{name}")
@@ -299,3 +301,29 @@ def test_guide_documents_every_column_the_views_read():
     assert {"state", "partner", "start", "end", "partnership"} <= columns
     for column in columns:
         assert f"`?{column}`" in guide, column
+
+
+# ---- what a browser asks of the service -----------------------------------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def test_a_browser_asking_for_sparql_is_sent_to_the_query_ui(client):
+    response = client.get("/sparql", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "Accept" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("accept, media_type", [("*/*", "text/turtle"), ("application/rdf+xml", "application/rdf+xml"),
+                                                (BROWSER_ACCEPT + ",text/turtle", "text/turtle")])
+def test_clients_asking_for_sparql_still_get_the_service_description(client, accept, media_type):
+    response = client.get("/sparql", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type
+    assert b"http://www.w3.org/ns/sparql-service-description#" in response.get_data()
+
+
+def test_the_favicon_is_an_svg_not_a_404(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().startswith(b"<svg") and b"</svg>" in response.get_data()
+    assert client.get("/ui/static/favicon.svg").get_data() == response.get_data()

@@ -8,6 +8,15 @@
     "  ?partnership a akg:Alliance ; rdfs:label ?partnershipLabel .\n} ORDER BY ?partnershipLabel\n";
 
   window.AllianceViews.register(Yasgui.Yasr, settings);
+  // The table opens in YASR's "Simple view": plain labels, not "Russia"@en or "true"^^xsd:boolean, with
+  // IRIs still links. Its own switch turns the raw RDF view back on.
+  const Table = Yasgui.Yasr.plugins.table;
+  Yasgui.Yasr.registerPlugin("table", class PlainTable extends Table {
+    constructor(yasr) {
+      super(yasr);
+      this.persistentConfig = Object.assign({ compact: true }, this.persistentConfig);
+    }
+  });
   const endpoint = new URL(settings.endpoint, window.location.href).href;
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     requestConfig: { endpoint: endpoint, method: "POST" },
