@@ -17,6 +17,9 @@ Output (the mapping and its reasons are in ``docs/atop-mapping.md``):
   (``id/membership/atop-{atopid}-{state key}[-phase-{n}][-2]``) with entry and exit dates, exit
   mode and cause.
 
+What is in force at ATOP's end (no end year) carries ``akg:lastConfirmed 2018-12-31``: ATOP confirms it
+up to its last day and no further; the data set carries ``akg:coverageUntil 2018-12-31``.
+
 Every resource ``prov:wasDerivedFrom`` the source of the file it came from (part of
 ``id/source/atop-5.1``) and names its row with ``akg:sourceRecord`` ("atop5_1m.csv row 124": data
 rows counted from 1, the header not counted). The importer never asserts ``akg:Alliance``.
@@ -70,6 +73,8 @@ CITATION = ("Leeds, Brett Ashley, Jeffrey M. Ritter, Sara McLaughlin Mitchell, a
             "\"Alliance Treaty Obligations and Provisions, 1815-1944.\" International Interactions 28: 237-260.")
 TITLE = "Alliance Treaty Obligations and Provisions (ATOP) data, version 5.1"
 URL = "http://www.atopdata.org"
+# ATOP 5.1's last day: what is in force then is confirmed in force on it, and nothing later.
+ATOP_END = Literal("2018-12-31", datatype=XSD.date)
 FILE_TITLES = {
     ALLIANCE_FILE: "ATOP 5.1 alliance-level data (atop5_1a.csv)",
     PHASE_FILE: "ATOP 5.1 alliance-phase-level data (atop5_1aph.csv)",
@@ -135,11 +140,11 @@ PREFIXES = {
     "membership": MEMBERSHIP, "sc": SCOPE, "obligation": OBLIGATION,
 }
 PREDICATE_ORDER = [
-    RDF.type, RDFS.label, AKG.atopId, AKG.atopPhase, AKG.startDate, AKG.endDate, AKG.signedOn, AKG.dayNotGiven,
+    RDF.type, RDFS.label, AKG.atopId, AKG.atopPhase, AKG.startDate, AKG.endDate, AKG.lastConfirmed, AKG.signedOn, AKG.dayNotGiven,
     AKG.establishedBy, AKG.changedBy, AKG.hasMembership, AKG.member, AKG.hasScopeCondition, AKG.hasObligation,
     AKG.institutionalisation, AKG.endedBy, AKG.exitMode, AKG.exitCause,
     DCTERMS.title, DCTERMS.identifier, DCTERMS.hasVersion, DCTERMS.creator, DCTERMS.bibliographicCitation,
-    DCTERMS.issued, DCTERMS.isPartOf, AKG.url, AKG.sha256, PROV.wasDerivedFrom, AKG.sourceRecord,
+    DCTERMS.issued, DCTERMS.isPartOf, AKG.url, AKG.coverageUntil, AKG.sha256, PROV.wasDerivedFrom, AKG.sourceRecord,
 ]
 WRITER = TurtleWriter(PREFIXES, PREDICATE_ORDER)
 OUTPUT_FILES = ("sources.ttl", "alliances.ttl", "memberships.ttl")
@@ -253,6 +258,7 @@ class Builder:
         g.add((DATASET, DCTERMS.creator, Literal("Brett Ashley Leeds")))
         g.add((DATASET, DCTERMS.bibliographicCitation, Literal(CITATION)))
         g.add((DATASET, AKG.url, Literal(URL, datatype=XSD.anyURI)))
+        g.add((DATASET, AKG.coverageUntil, ATOP_END))
         g.add((DATASET, RDFS.comment, Literal(
             "Alliances formed 1815-2018; the data end on 31 December 2018. ATOP asks users to cite Leeds et al. "
             "(2002). The files were read from the replication material of Gannon (2025), repository "
@@ -288,6 +294,8 @@ class Builder:
         self.dated(g, partnership, alliance, ("begyr", "begmo", "begday"), AKG.startDate, end=False)
         if alliance["endyr"] != "0":
             self.dated(g, partnership, alliance, ("endyr", "endmo", "endday"), AKG.endDate, end=True)
+        else:
+            g.add((partnership, AKG.lastConfirmed, ATOP_END))
         if alliance["term"] in TERM:
             g.add((partnership, AKG.endedBy, AKG[TERM[alliance["term"]]]))
         self.derived(g, partnership, alliance, ALLIANCE_FILE)
@@ -400,6 +408,8 @@ class Builder:
             self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
             if row["yrexit"] != "0":
                 self.dated(g, membership, row, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True)
+            else:
+                g.add((membership, AKG.lastConfirmed, ATOP_END))
             if row["termmode"] in TERMMODE:
                 g.add((membership, AKG.exitMode, AKG[TERMMODE[row["termmode"]]]))
             if row["termcaus"] in TERMCAUS:

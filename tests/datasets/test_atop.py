@@ -12,8 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import PROV, RDF
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, XSD
 
 from service.datasets import atop, states
 
@@ -102,6 +102,21 @@ def test_scope_conditions_exactly_for_defence_and_offence(graph, alliances_csv):
         for obligation in graph.subjects(RDF.type, cls):
             assert (None, AKG.hasScopeCondition, obligation) not in graph
             assert str(obligation).startswith(ID + "obligation/")
+
+
+def test_last_confirmed_exactly_where_atop_records_no_end(graph, alliances_csv, members_csv):
+    """ATOP 5.1 ends on 2018-12-31: what it records in force then is confirmed up to that day, and
+    nothing it records as ended carries a confirmation."""
+    end = Literal("2018-12-31", datatype=XSD.date)
+    confirmed = {int(graph.value(p, AKG.atopId)) for p in graph.subjects(AKG.lastConfirmed, end)
+                 if (p, AKG.atopId, None) in graph}
+    assert confirmed == {int(r["atopid"]) for r in alliances_csv if r["endyr"] == "0"}
+    assert len(confirmed) == 372
+    memberships = {m for m in graph.subjects(AKG.lastConfirmed, end) if (m, RDF.type, AKG.Membership) in graph}
+    assert len(memberships) == sum(1 for r in members_csv if r["yrexit"] == "0") == 1146
+    assert not any((m, AKG.endDate, None) in graph for m in memberships)
+    assert set(graph.objects(None, AKG.lastConfirmed)) == {end}
+    assert graph.value(atop.DATASET, AKG.coverageUntil) == end
 
 
 def test_the_importer_never_asserts_alliance(graph):

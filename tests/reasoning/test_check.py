@@ -34,12 +34,16 @@ def expectations(fixture: Path) -> dict[str, set[str]]:
 @pytest.fixture(scope="module")
 def paper_data_only(tmp_path_factory):
     """The broken fixtures test the checks and the clash explanation, not the size of the graph:
-    they are checked with the paper's curated graph (ontology, data/paper, data/states.ttl), where
+    they are checked with the paper's curated graph (ontology, data/paper, data/curated, data/states.ttl), where
     one check takes seconds rather than the whole graph's half minute. The whole graph, ATOP
     included, is checked by test_the_shipped_graph_passes and by `alliance-kg check` in CI."""
     data_dir = tmp_path_factory.mktemp("paper-data")
     shipped = load_config()["DATA_DIR"]
     shutil.copytree(shipped / "paper", data_dir / "paper")
+    # the curated present confirms the paper's records (akg:lastConfirmed, which the shapes require
+    # on every open-ended partnership and membership) and ends some of them
+    # (all but after-2018.ttl, whose one observation concerns ATOP 4220, absent here)
+    shutil.copytree(shipped / "curated", data_dir / "curated", ignore=shutil.ignore_patterns("after-2018.ttl"))
     shutil.copy(shipped / "states.ttl", data_dir / "states.ttl")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ALLIANCE_KG_DATA_DIR", str(data_dir))

@@ -1,0 +1,96 @@
+"""Coverage: on a date, a partnership is confirmed, presumed or ended (ontology/README.md, "Coverage"),
+answered over the served graph; each expectation names its source (data/curated/sources.ttl, the paper)."""
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import rows
+
+ID = "https://w3id.org/alliance-kg/id/"
+
+# The status rule of the ontology, in SPARQL: several akg:lastConfirmed values may exist (one per
+# source); the latest counts.
+STATUS = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+SELECT ?status WHERE {
+  VALUES (?x ?date) { (<%s> "%s"^^<http://www.w3.org/2001/XMLSchema#date>) }
+  ?x akg:startDate ?start FILTER (?start <= ?date)
+  BIND (IF(EXISTS { ?x akg:endDate ?end FILTER (?end <= ?date) }, "ended",
+        IF(EXISTS { ?x akg:lastConfirmed ?c FILTER (?c >= ?date) }, "confirmed", "presumed")) AS ?status)
+}"""
+
+DATES = ("2019-06-01", "2024-06-30", "2025-01-01")
+EXPECTED = {
+    # NATO: the paper (2025, present to 2025-01-17) and the Washington Summit Declaration (10 July 2024)
+    "partnership/nato": ("confirmed", "confirmed", "confirmed"),
+    # ATOP's NATO record: the same alliance, confirmed through the paper's record
+    "partnership/atop-3180": ("confirmed", "confirmed", "confirmed"),
+    # the US treaties in Asia and ANZUS, discussed in the present by the paper
+    "partnership/usa-japan": ("confirmed", "confirmed", "confirmed"),
+    "partnership/usa-rok": ("confirmed", "confirmed", "confirmed"),
+    "partnership/usa-philippines": ("confirmed", "confirmed", "confirmed"),
+    "partnership/usa-thailand": ("confirmed", "confirmed", "confirmed"),
+    "partnership/anzus": ("confirmed", "confirmed", "confirmed"),
+    "partnership/china-dprk": ("confirmed", "confirmed", "confirmed"),
+    "partnership/sco": ("confirmed", "confirmed", "confirmed"),
+    "partnership/atop-4810": ("confirmed", "confirmed", "confirmed"),
+    # AUKUS: announced 15 September 2021 (IAEA INFCIRC; the paper)
+    "partnership/aukus": (None, "confirmed", "confirmed"),
+    # Russia-DPRK 2024: signed 19 June 2024 (the paper dates it so), in force 4 December 2024 (Interfax/KCNA)
+    "partnership/russia-dprk": (None, "confirmed", "confirmed"),
+    # the treaty of 2000 (ATOP 4940) became invalid on 4 December 2024 (Interfax/KCNA)
+    "partnership/atop-4940": ("presumed", "presumed", "ended"),
+    # Russia-Ukraine friendship treaty expired 31 March / 1 April 2019 (UNIAN; Interfax-Ukraine)
+    "partnership/atop-4875": ("ended", "ended", "ended"),
+    # the EU treaties (ATOP 4175): in force as the UK left on 31 January 2020 (Government of the Netherlands)
+    "partnership/atop-4175": ("confirmed", "presumed", "presumed"),
+    # Alliance of Sahel States: Liptako-Gourma Charter signed 16 September 2023, reported 18 September (The Nation/AFP)
+    "partnership/alliance-of-sahel-states": (None, "presumed", "presumed"),
+    # ISAF ended 31 December 2014 (NATO JFC Brunssum); Unified Protector 31 October 2011 (Reuters)
+    "partnership/isaf": ("ended", "ended", "ended"),
+    "partnership/operation-unified-protector": ("ended", "ended", "ended"),
+    # CSTO (ATOP 4220): no source held confirms it after ATOP's end
+    "partnership/atop-4220": ("presumed", "presumed", "presumed"),
+    # ANZUS's ATOP record: the same alliance, confirmed through the paper's record
+    "partnership/atop-3215": ("confirmed", "confirmed", "confirmed"),
+}
+MEMBERSHIPS = {
+    # the United Kingdom left the EU on 31 January 2020 (CNMV; Government of the Netherlands); between ATOP's
+    # end and the exit no source held confirms the membership, so it is presumed then
+    "membership/atop-4175-GBR-phase-2": ("presumed", "ended", "ended"),
+    # Sweden joined NATO on 7 March 2024 (Government Offices of Sweden); the Washington declaration of 10 July 2024
+    # confirms it to that day only
+    "membership/nato-SWE": (None, "confirmed", "presumed"),
+    "membership/nato-FIN": (None, "confirmed", "presumed"),
+    # New Zealand: the US suspended its ANZUS obligations on 17 September 1986 (ADST)
+    "membership/anzus-NZL": ("ended", "ended", "ended"),
+}
+
+
+def status(store, key: str, date: str) -> str | None:
+    found = rows(store, STATUS % (ID + key, date))
+    assert len(found) <= 1
+    return found[0]["status"] if found else None
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED | MEMBERSHIPS))
+def test_status_on_three_dates(store, key):
+    expected = (EXPECTED | MEMBERSHIPS)[key]
+    assert tuple(status(store, key, d) for d in DATES) == expected
+
+
+def test_enough_partnerships_are_checked():
+    assert len(EXPECTED) >= 20
+
+
+def test_the_sahel_alliance_is_classified_by_its_clause(store):
+    # a declared scope condition (Article 6, collective defence) makes an alliance; nobody asserts it
+    ask = f"""PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+    SELECT ?kind WHERE {{ <{ID}partnership/alliance-of-sahel-states> a akg:Alliance ; akg:hasScopeCondition ?c . ?c a ?kind
+                         FILTER (?kind = akg:MutualDefenseClause) }}"""
+    assert len(rows(store, ask)) == 1
+
+
+def test_the_dataset_says_how_far_it_is_curated(store):
+    found = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?d WHERE { ?ds a akg:Dataset ; akg:curatedUntil ?d }""")
+    assert [r["d"] for r in found] == ["2025-01-17"]
