@@ -226,6 +226,9 @@ def _partnerships(run: Runner, values: dict, asked: int, book: _SourceBook) -> l
         p = found.get(r["partnership"])
         if p is None:  # it starts after the date
             continue
+        if r["kind"] in ("scope condition", "agreement") and any(
+                item["iri"] == r["item"] for item in p["scope_conditions"] + p["agreements"]):
+            continue  # one row per date or label the item has: the first is kept
         if r["kind"] == "scope condition":
             p["scope_conditions"].append({
                 "iri": r["item"], "label": r.get("itemLabel", r["item"]), "type": r.get("itemTypeLabel"),
