@@ -17,7 +17,7 @@ from service import iris
 from service.store import negotiation
 from service.web.sparql import current_store, error, refused
 from service.store.oxigraph import GRAPH_FORMATS
-from service.graph.writes import WriteRefused, authorise
+from service.graph.writes import WriteRefused, authorise, refuse_reserved
 
 bp = Blueprint("graph_store", __name__)
 METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask answers HEAD as GET without the body
@@ -98,8 +98,7 @@ def _parse_body(graph: str) -> list[ox.Triple]:
 def _write(graph: str, new_graph: bool = False) -> Response:
     try:
         authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
-        if graph == iris.ENTAILMENTS_GRAPH:
-            raise BadGraphRequest(403, "The entailments graph is computed by the reasoner; write the asserted graphs.")
+        refuse_reserved(graph)
         triples = _parse_body(graph) if request.method in ("PUT", "POST") else []
     except WriteRefused as refusal:
         return refused(refusal)
