@@ -112,8 +112,30 @@ _LOAD_REFUSAL = ("LOAD is not allowed: this server never fetches data from a URL
                  "send the data itself (INSERT DATA, or PUT/POST to /rdf-graphs)")
 
 
+MAX_NESTING = 200  # brackets deep; the engine's recursive parser overflows its stack near 3,000
+_BRACKETS = re.compile(r"[{}()\[\]]")
+
+
+def check_nesting(text: str) -> None:
+    """ForbiddenQuery for a request nested deeper than MAX_NESTING: past some depth the engine's parser
+    exhausts the stack and kills its process, which would read as a server failure, not the client's."""
+    if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
+        return  # too few brackets to nest that deep: no scan (the common case, and a cheap one)
+    depth = 0
+    blanked = blank_opaque(text)
+    for match in _BRACKETS.finditer(blanked):
+        if match.group() in "{([":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ForbiddenQuery(f"the request nests brackets more than {MAX_NESTING} deep, this endpoint's "
+                                     "limit", *_where(blanked, match.start()))
+        else:
+            depth -= 1
+
+
 def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
     read = engine_text(text)
+    check_nesting(read)
     lowered = read.lower()
     words = ["service"] + (["load"] if update else [])
     present = [word for word in words if word in lowered]
