@@ -55,8 +55,30 @@ def _where(text: str, offset: int) -> tuple[int, int]:
 
 
 def has_dataset_clause(query: str) -> bool:
-    """Whether the query names its dataset with FROM or FROM NAMED."""
-    return next(keyword_positions(query, "FROM"), None) is not None
+    """Whether the query names its dataset with FROM or FROM NAMED, decided on the parsed query (a text
+    scan missed a FROM hidden behind a comment ended by CR or a \\u escape, and queried the whole store).
+    A query that mentions FROM but cannot be parsed counts as having one: the engine then reads its
+    FROM itself, or only the default graph, never more than asked."""
+    read = engine_text(query)
+    if "from" not in read.lower():
+        return False
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+    try:
+        tree = parseQuery(read)
+    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        return True
+    return "datasetClause" in tree[1]
+
+
+def update_operations(update: str) -> list | None:
+    """The operations of an update as rdflib parses it (what the engine reads), or None if it cannot."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+    try:
+        return list(parseUpdate(engine_text(update)).request)
+    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        return None
 
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")

@@ -17,7 +17,8 @@ from service import iris
 from service.store import negotiation
 from service.web.sparql import current_store, error, refused
 from service.store.oxigraph import GRAPH_FORMATS
-from service.graph.writes import WriteRefused, authorise, refuse_reserved
+from service.graph.writes import WriteRefused, refuse_reserved
+from service.web.key_limit import authorise_request
 
 bp = Blueprint("graph_store", __name__)
 METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask answers HEAD as GET without the body
@@ -105,7 +106,7 @@ def _parse_body(graph: str) -> list[ox.Triple]:
 
 def _write(graph: str, new_graph: bool = False) -> Response:
     try:
-        authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
+        authorise_request()
         refuse_reserved(graph)
         triples = _parse_body(graph) if request.method in ("PUT", "POST") else []
     except WriteRefused as refusal:

@@ -10,7 +10,8 @@ from service.store import safety, sandbox
 from service.web import updates
 from service.store.execution import QueryAborted, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
-from service.graph.writes import WriteRefused, authorise
+from service.graph.writes import WriteRefused
+from service.web.key_limit import authorise_request
 
 bp = Blueprint("sparql", __name__)
 
@@ -32,6 +33,8 @@ def refused(refusal: WriteRefused) -> Response:
         body = json.dumps({"error": refusal.message, "report": refusal.report}, indent=2)
         return Response(body + "\n", status=refusal.status, mimetype="application/json")
     headers = {"WWW-Authenticate": 'Bearer realm="alliance-kg"'} if refusal.status == 401 else None
+    if getattr(refusal, "retry_after", None):
+        headers = {"Retry-After": str(refusal.retry_after)}
     return error(refusal.status, refusal.message, headers)
 
 
@@ -113,7 +116,7 @@ def _utf8_body() -> str | None:
 
 def _update(params, content_type: str) -> Response:
     try:
-        authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
+        authorise_request()
     except WriteRefused as refusal:
         return refused(refusal)
     if request.method != "POST":
