@@ -91,7 +91,7 @@ def sparql() -> Response:
         safety.check(query, frozenset(current_app.config.get("ALLOWED_SERVICES", ())))
     except safety.ForbiddenQuery as forbidden:
         return error(400, f"Query refused: {forbidden}")
-    job = QueryRequest(query, default_graphs, named_graphs, base_iri=request.base_url,
+    job = QueryRequest(query, default_graphs, named_graphs, base_iri=_base_iri(),
                        accept=request.headers.get("Accept", ""),
                        format_name=params.get("format") or params.get("output"),
                        max_rows=current_app.config["MAX_RESULT_ROWS"])
@@ -148,7 +148,7 @@ def _update(params, content_type: str) -> Response:
         return error(400, f"Update refused: {forbidden}")
     except ValueError as bad:
         return error(400, str(bad))
-    base = request.base_url
+    base = _base_iri()
 
     def change(scratch):
         if current_app.config.get("ALLOWED_SERVICES"):
@@ -171,6 +171,12 @@ def _update(params, content_type: str) -> Response:
     return Response(json.dumps({"changed_graphs": result.changed_graphs, "seconds": round(result.seconds, 3),
                                 "guard_seconds": round(result.guard_seconds, 3)}) + "\n",
                     status=200, mimetype="application/json")
+
+
+def _base_iri() -> str:
+    """Relative IRIs in a request resolve against PUBLIC_BASE's /sparql, not the client's Host header."""
+    from service.web.linked_data import public_base
+    return public_base().rstrip("/") + "/sparql"
 
 
 def _plain(failure: Exception) -> str:

@@ -90,3 +90,29 @@ def test_the_protocol_dataset_reaches_a_where_hidden_from_the_scanner(two_graphs
     copied = [row["o"].value for row in two_graphs.query(
         "SELECT ?o WHERE { GRAPH <urn:test:out> { ?s <urn:test:copied> ?o } }").rows()]
     assert copied == ["in g1"], "only the protocol's graph was read"
+
+
+def test_graph_iris_and_the_base_iri_come_from_public_base_not_the_host_header(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WRITE_KEY", KEY)
+    monkeypatch.setattr(app.extensions["alliance_kg.writer"], "guard", False)  # the IRIs are tested, not the data
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {KEY}", "Host": "attacker.example"}
+    put = client.put("/rdf-graphs/host-test", data=b"<urn:test:h> <urn:test:p> <urn:test:o> .",
+                     headers={"Content-Type": "application/n-triples", **auth})
+    created = client.post("/rdf-graphs", data=b"<urn:test:h2> <urn:test:p> \"x\" .",
+                          headers={"Content-Type": "application/n-triples", **auth})
+    update = client.post("/sparql", data={"update": "INSERT DATA { GRAPH <urn:test:host> { <urn:test:h3> <urn:test:p> <rel> } }"},
+                         headers=auth)
+    try:
+        assert put.status_code == 201 and created.status_code == 201 and update.status_code == 200, update.data
+        store = app.extensions["alliance_kg.store"]
+        graphs = set(store.graphs())
+        assert "https://w3id.org/alliance-kg/rdf-graphs/host-test" in graphs
+        assert created.headers["Location"].startswith("https://w3id.org/alliance-kg/rdf-graphs/")
+        assert not [g for g in graphs if "attacker.example" in g]
+        objects = {q.object.value for q in store.quads("urn:test:host")}
+        assert objects == {"https://w3id.org/alliance-kg/rel"}, "the update's base is PUBLIC_BASE's /sparql"
+    finally:
+        for graph in ("https://w3id.org/alliance-kg/rdf-graphs/host-test", created.headers.get("Location"), "urn:test:host"):
+            if graph:
+                client.delete("/rdf-graphs", query_string={"graph": graph}, headers=auth)
