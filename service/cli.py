@@ -73,7 +73,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
 
     from service.app import create_app
     from service.config import ConfigError
-    from service.store.on_disk import StoreInUse
+    from service.store.on_disk import StoreDamaged, StoreInUse
     started = time.perf_counter()
     try:
         config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
@@ -83,7 +83,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                               "ALLOWED_SERVICES": allow_service or None})
         _check_address(config["HOST"], config["PORT"])  # before the half minute of loading, not after it
         app = create_app(config)
-    except (LoadError, ConfigError, StoreInUse) as error:
+    except (LoadError, ConfigError, StoreInUse, StoreDamaged) as error:
         raise click.ClickException(f"cannot start: {error}") from None
     from service.graph.knowledge_graph import return_freed_memory
     return_freed_memory()  # the in-memory graph copied to disk is gone: its pages go back to the system

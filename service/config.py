@@ -33,6 +33,7 @@ DEFAULTS = {
     "WRITE_GUARD": True,          # HermiT + SHACL on the candidate graph before a write commits
     "ALLOWED_SERVICES": (),       # SERVICE endpoints a query may call (space-separated in the environment)
 }
+MIN_KEY_LENGTH = 16
 PATHS = {"ONTOLOGY_DIR", "DATA_DIR", "QUERIES_DIR", "STORE_DIR", "WRITE_KEY_FILE"}
 INTEGERS = {"PORT", "THREADS", "QUERY_WORKERS", "MAX_BODY_BYTES", "MAX_RESULT_ROWS", "QUERY_SLOTS", "CONNECTION_LIMIT",
             "MAX_RESULT_BYTES", "MAX_FORM_PARTS", "WORKER_MEMORY_MB"}
@@ -86,6 +87,12 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigError(f"write key file {config['WRITE_KEY_FILE']}: {error.strerror}") from None
         if not config["WRITE_KEY"]:
             raise ConfigError(f"write key file {config['WRITE_KEY_FILE']} is empty")
+    key = config["WRITE_KEY"]
+    if key is not None and len(str(key).strip()) < MIN_KEY_LENGTH:
+        # a blank ALLIANCE_KG_WRITE_KEY used to turn writes "on" with a key no request could match
+        raise ConfigError(f"the write key (ALLIANCE_KG_WRITE_KEY or --write-key-file) is "
+                          f"{'blank' if not str(key).strip() else f'{len(str(key).strip())} characters'}; "
+                          f"use at least {MIN_KEY_LENGTH} (e.g. `openssl rand -hex 32`), or unset it to keep writes off")
     if config["QUERY_SLOTS"] is None:
         # two request threads are kept from the query workers' queue, for /health, /metrics and pages
         config["QUERY_SLOTS"] = max(1, config["THREADS"] - 2)

@@ -54,6 +54,20 @@ def authorise(write_key: str | None, authorization: str | None) -> None:
                                 "endpoint's write key.")
 
 
+ONTOLOGY_GRAPHS = iris.GRAPH + "ontology/"
+RELEASED = ("The ontology graphs are written by releases (the files in ontology/), not through the data write "
+            "key; write the data graphs. Nothing was changed.")
+ENTAILED = ("The entailments graph is computed by the reasoner; write the asserted graphs. Nothing was changed.")
+
+
+def refuse_reserved(graph: str) -> None:
+    """WriteRefused(403) for a graph the data key may not write: an ontology graph or the entailments."""
+    if graph.startswith(ONTOLOGY_GRAPHS):
+        raise WriteRefused(403, f"<{graph}>: {RELEASED}")
+    if graph == iris.ENTAILMENTS_GRAPH:
+        raise WriteRefused(403, ENTAILED)
+
+
 def asserted_quads(store):
     """Every quad but the entailments (which are recomputed, never written)."""
     entailments = iris.ENTAILMENTS_GRAPH
@@ -110,11 +124,16 @@ class Writer:
                 scratch.add_graph(graph)
         graphs_before = set(scratch.graphs())
         outcome = change(scratch)
+        # the scratch copy holds no entailments, so anything in that graph now was written into it
+        # (dropping it is not refused: DROP ALL must work, and the reasoner rewrites it after every write)
+        entailments_written = next(iter(scratch.quads(iris.ENTAILMENTS_GRAPH)), None) is not None
         scratch.remove_graph(iris.ENTAILMENTS_GRAPH)  # written by the reasoner only
         after = asserted_quads(scratch)
         difference = set(before) ^ set(after)
         changed = sorted({q.graph_name.value if hasattr(q.graph_name, "value") else "" for q in difference}
                          | (graphs_before ^ set(scratch.graphs())))
+        for graph in changed + ([iris.ENTAILMENTS_GRAPH] if entailments_written else []):
+            refuse_reserved(graph)
         result = WriteResult(changed_graphs=changed, outcome=outcome)
         if not changed:
             return result

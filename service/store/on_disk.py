@@ -5,7 +5,11 @@
 
 A write builds the next generation in a new folder and then renames a new CURRENT into place:
 a process killed at any moment leaves CURRENT naming either the old generation or the complete new
-one, and the half-built folder is removed at the next start. Because no generation is written once
+one, and the half-built folder is removed at the next start. A CURRENT that is empty, missing beside
+generations, or naming a generation that is not there is damage, not a new store: the server refuses to
+start and names it, and deletes nothing (only generations older than the one CURRENT names are proven
+superseded; a newer one is removed only when it lacks the SERVED mark, i.e. CURRENT never named it).
+Because no generation is written once
 current, query worker processes can open it with `Store.read_only` safely (Oxigraph calls a read-only
 open beside a writing process undefined behaviour) and switch when CURRENT names another one.
 """
@@ -26,14 +30,31 @@ from service.store.oxigraph import OxigraphStore
 CURRENT = "CURRENT"
 PREFIX = "g"
 LOCK = "LOCK"
+SERVED = "ALLIANCE_KG_SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
 
 
 class StoreInUse(OSError):
     """Another server holds this store folder: two writers would remove each other's generations."""
 
 
+class StoreDamaged(OSError):
+    """CURRENT does not name a usable generation: starting would mean rebuilding over the writes kept."""
+
+
 def generation_name(number: int) -> str:
     return f"{PREFIX}{number:08d}"
+
+
+def generation_number(name: str) -> int | None:
+    if name.startswith(PREFIX) and name[len(PREFIX):].isdigit() and len(name) == len(PREFIX) + 8:
+        return int(name[len(PREFIX):])
+    return None
+
+
+def generations(directory: Path) -> list[str]:
+    """The generation folders present, oldest first."""
+    found = [path.name for path in Path(directory).iterdir() if path.is_dir() and generation_number(path.name) is not None]
+    return sorted(found, key=generation_number)
 
 
 def current_generation(directory: Path) -> str | None:
@@ -59,9 +80,13 @@ class PersistentStore:
         self.keep_seconds = keep_seconds  # how long a superseded generation may still have readers
         self._lock = threading.Lock()
         self._superseded: list[tuple[float, str]] = []
-        self.generation = current_generation(self.directory)
+        try:
+            self.generation = self._check_current()
+            self._reader = self._open(self.generation)
+        except StoreDamaged:
+            self._lock_file.close()
+            raise
         self._remove_unused()
-        self._reader = self._open(self.generation)
 
     def close(self) -> None:
         """Let another server open the folder (the lock goes with the process in any case)."""
@@ -73,15 +98,44 @@ class PersistentStore:
         """True for a store that has never been committed to (the first start)."""
         return self.generation is None
 
+    def _check_current(self) -> str | None:
+        """The generation CURRENT names, None for a new folder, or StoreDamaged naming what is wrong."""
+        present = generations(self.directory)
+        pointer = self.directory / CURRENT
+        fix = (f"; nothing was deleted. Generations present: {', '.join(present) or 'none'}. Write the name of the "
+               f"one to serve (normally the newest) into {pointer}, or remove the folder to rebuild from data/")
+        if not pointer.exists():
+            if present:
+                raise StoreDamaged(f"the store folder {self.directory} has generations but no {CURRENT} file" + fix)
+            return None
+        name = current_generation(self.directory)
+        if name is None:
+            raise StoreDamaged(f"{pointer} is empty" + fix)
+        if generation_number(name) is None:
+            raise StoreDamaged(f"{pointer} holds {name[:40]!r}, not a generation name" + fix)
+        if name not in present:
+            raise StoreDamaged(f"{pointer} names {name}, which is not in {self.directory}" + fix)
+        return name
+
     def _open(self, generation: str | None) -> OxigraphStore:
         if generation is None:
             return OxigraphStore()  # nothing yet: an empty in-memory stand-in
-        return OxigraphStore(self.directory / generation, read_only=True)
+        try:
+            return OxigraphStore(self.directory / generation, read_only=True)
+        except OSError as error:
+            raise StoreDamaged(f"the generation {generation} that {self.directory / CURRENT} names cannot be "
+                               f"opened ({error}); nothing was deleted") from None
 
     def _remove_unused(self) -> None:
-        """Folders left by a write that did not finish (a crash), and old generations."""
-        for path in self.directory.iterdir():
-            if path.is_dir() and path.name.startswith(PREFIX) and path.name != self.generation:
+        """Generations older than the current one (superseded), and newer folders left by a write that did
+        not finish (never SERVED). A newer served one is kept: CURRENT may have been set back by hand."""
+        current = generation_number(self.generation) if self.generation else None
+        if current is None:
+            return  # a new folder: nothing here is known to be superseded
+        for name in generations(self.directory):
+            number = generation_number(name)
+            path = self.directory / name
+            if number < current or (number > current and not (path / SERVED).exists()):
                 shutil.rmtree(path, ignore_errors=True)
 
     def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = (), changed_graphs=None) -> str:
@@ -107,6 +161,7 @@ class PersistentStore:
                 os.fsync(out.fileno())
             os.replace(pointer, self.directory / CURRENT)
             _sync_dir(self.directory)
+            (target / SERVED).write_text(name + "\n")  # a file beside RocksDB's, which it ignores
             previous, self.generation = self.generation, name
             self._reader = self._open(name)
             if previous:

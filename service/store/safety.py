@@ -55,8 +55,30 @@ def _where(text: str, offset: int) -> tuple[int, int]:
 
 
 def has_dataset_clause(query: str) -> bool:
-    """Whether the query names its dataset with FROM or FROM NAMED."""
-    return next(keyword_positions(query, "FROM"), None) is not None
+    """Whether the query names its dataset with FROM or FROM NAMED, decided on the parsed query (a text
+    scan missed a FROM hidden behind a comment ended by CR or a \\u escape, and queried the whole store).
+    A query that mentions FROM but cannot be parsed counts as having one: the engine then reads its
+    FROM itself, or only the default graph, never more than asked."""
+    read = engine_text(query)
+    if "from" not in read.lower():
+        return False
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseQuery
+    try:
+        tree = parseQuery(read)
+    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        return True
+    return "datasetClause" in tree[1]
+
+
+def update_operations(update: str) -> list | None:
+    """The operations of an update as rdflib parses it (what the engine reads), or None if it cannot."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import parseUpdate
+    try:
+        return list(parseUpdate(engine_text(update)).request)
+    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        return None
 
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -112,8 +134,30 @@ _LOAD_REFUSAL = ("LOAD is not allowed: this server never fetches data from a URL
                  "send the data itself (INSERT DATA, or PUT/POST to /rdf-graphs)")
 
 
+MAX_NESTING = 200  # brackets deep; the engine's recursive parser overflows its stack near 3,000
+_BRACKETS = re.compile(r"[{}()\[\]]")
+
+
+def check_nesting(text: str) -> None:
+    """ForbiddenQuery for a request nested deeper than MAX_NESTING: past some depth the engine's parser
+    exhausts the stack and kills its process, which would read as a server failure, not the client's."""
+    if text.count("{") + text.count("(") + text.count("[") <= MAX_NESTING:
+        return  # too few brackets to nest that deep: no scan (the common case, and a cheap one)
+    depth = 0
+    blanked = blank_opaque(text)
+    for match in _BRACKETS.finditer(blanked):
+        if match.group() in "{([":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ForbiddenQuery(f"the request nests brackets more than {MAX_NESTING} deep, this endpoint's "
+                                     "limit", *_where(blanked, match.start()))
+        else:
+            depth -= 1
+
+
 def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
     read = engine_text(text)
+    check_nesting(read)
     lowered = read.lower()
     words = ["service"] + (["load"] if update else [])
     present = [word for word in words if word in lowered]

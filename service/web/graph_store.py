@@ -18,7 +18,9 @@ from service import iris
 from service.store import negotiation, xml_guard
 from service.web.sparql import current_store, error, refused
 from service.store.oxigraph import GRAPH_FORMATS
-from service.graph.writes import WriteRefused, authorise
+from service.graph.writes import WriteRefused, refuse_reserved
+from service.web.key_limit import authorise_request
+from service.web.linked_data import public_base
 
 bp = Blueprint("graph_store", __name__)
 METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask answers HEAD as GET without the body
@@ -38,7 +40,7 @@ def indirect() -> Response:
         return error(400, "Name one graph: either ?graph=IRI or ?default.")
     if not graphs and not default:
         if request.method == "POST":
-            return _write(f"{request.host_url.rstrip('/')}{ROOT}/{uuid.uuid4()}", new_graph=True)
+            return _write(f"{public_base().rstrip('/')}{ROOT}/{uuid.uuid4()}", new_graph=True)
         return error(400, "Name a graph with ?graph=IRI or ?default (or use /rdf-graphs/... directly).")
     graph = "" if default else graphs[0]
     if graph and not _is_iri(graph):
@@ -48,12 +50,27 @@ def indirect() -> Response:
 
 @bp.route(f"{ROOT}/<path:_name>", methods=METHODS)
 def direct(_name: str) -> Response:
-    graph = request.base_url
+    graph = public_url()
+    if not _is_iri(graph):
+        return error(400, f"The path does not make an IRI ({graph!r}): percent-encode the characters an IRI "
+                          "may not hold.")
     return _read(graph) if request.method in ("GET", "HEAD") else _write(graph)
 
 
+def public_url() -> str:
+    """The request's path under PUBLIC_BASE: the IRI a graph is stored under never comes from the
+    client's Host header (which anyone can set, and which used to name the graphs written)."""
+    path = request.base_url[len(request.root_url.rstrip("/")):]  # percent-encoded as werkzeug reads it
+    return public_base().rstrip("/") + path
+
+
 def _is_iri(value: str) -> bool:
-    return ":" in value and not any(c in value for c in '<>"{}|^`\\ \n\t')
+    """An absolute IRI as the engine accepts one (its own check, so no odd URL reaches it as a 500)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _read(graph: str) -> Response:
@@ -111,9 +128,8 @@ def _parse_body(graph: str) -> list[ox.Triple]:
 
 def _write(graph: str, new_graph: bool = False) -> Response:
     try:
-        authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
-        if graph == iris.ENTAILMENTS_GRAPH:
-            raise BadGraphRequest(403, "The entailments graph is computed by the reasoner; write the asserted graphs.")
+        authorise_request()
+        refuse_reserved(graph)
         triples = _parse_body(graph) if request.method in ("PUT", "POST") else []
     except WriteRefused as refusal:
         return refused(refusal)
@@ -142,6 +158,6 @@ def _write(graph: str, new_graph: bool = False) -> Response:
     except BadGraphRequest as bad:
         return error(bad.status, str(bad))
     if not result.outcome and method != "DELETE":
-        headers = {"Location": graph} if new_graph else None
+        headers = {"Location": graph} if new_graph else None  # the new graph's IRI, under PUBLIC_BASE
         return Response(status=201, headers=headers)
     return Response(status=204)

@@ -11,7 +11,8 @@ from service.store.syntax_errors import explain
 from service.web import updates
 from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
-from service.graph.writes import WriteRefused, authorise
+from service.graph.writes import WriteRefused
+from service.web.key_limit import authorise_request
 
 bp = Blueprint("sparql", __name__)
 
@@ -33,6 +34,8 @@ def refused(refusal: WriteRefused) -> Response:
         body = json.dumps({"error": refusal.message, "report": refusal.report}, indent=2)
         return Response(body + "\n", status=refusal.status, mimetype="application/json")
     headers = {"WWW-Authenticate": 'Bearer realm="alliance-kg"'} if refusal.status == 401 else None
+    if getattr(refusal, "retry_after", None):
+        headers = {"Retry-After": str(refusal.retry_after)}
     return error(refusal.status, refusal.message, headers)
 
 
@@ -89,7 +92,7 @@ def sparql() -> Response:
         safety.check(query, frozenset(current_app.config.get("ALLOWED_SERVICES", ())))
     except safety.ForbiddenQuery as forbidden:
         return error(400, f"Query refused: {forbidden}")
-    job = QueryRequest(query, default_graphs, named_graphs, base_iri=request.base_url,
+    job = QueryRequest(query, default_graphs, named_graphs, base_iri=_base_iri(),
                        accept=request.headers.get("Accept", ""),
                        format_name=params.get("format") or params.get("output"),
                        max_rows=current_app.config["MAX_RESULT_ROWS"],
@@ -115,7 +118,7 @@ def _utf8_body() -> str | None:
 
 def _update(params, content_type: str) -> Response:
     try:
-        authorise(current_app.config.get("WRITE_KEY"), request.headers.get("Authorization"))
+        authorise_request()
     except WriteRefused as refusal:
         return refused(refusal)
     if request.method != "POST":
@@ -147,7 +150,7 @@ def _update(params, content_type: str) -> Response:
         return error(400, f"Update refused: {forbidden}")
     except ValueError as bad:
         return error(400, str(bad))
-    base = request.base_url
+    base = _base_iri()
 
     def change(scratch):
         if current_app.config.get("ALLOWED_SERVICES"):
@@ -170,6 +173,12 @@ def _update(params, content_type: str) -> Response:
     return Response(json.dumps({"changed_graphs": result.changed_graphs, "seconds": round(result.seconds, 3),
                                 "guard_seconds": round(result.guard_seconds, 3)}) + "\n",
                     status=200, mimetype="application/json")
+
+
+def _base_iri() -> str:
+    """Relative IRIs in a request resolve against PUBLIC_BASE's /sparql, not the client's Host header."""
+    from service.web.linked_data import public_base
+    return public_base().rstrip("/") + "/sparql"
 
 
 def _plain(failure: Exception) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory
 
 from service import iris
+from service.config import PROJECT_ROOT
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 YASGUI_DIR = STATIC_DIR / "node_modules" / "@zazuko" / "yasgui" / "build"
@@ -55,12 +56,21 @@ def examples(queries_dir: Path) -> list[dict]:
     return sorted(found, key=lambda e: (e["qualityCheck"], e["title"].lower()))
 
 
+def _in_project(path: Path) -> str:
+    """A path as the project folder names it: a page never shows where the server's files are."""
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return path.name
+
+
 @bp.route("/")
 def index():
     settings = {"endpoint": "/sparql", "prefixes": iris.PREFIXES, "idBase": iris.ID,
                 "examplesUrl": "/ui/examples.json", "worldUrl": "/ui/static/world.json"}
     if not yasgui_installed():
-        page = render_template("ui/missing_yasgui.html", command=INSTALL_COMMAND, yasgui_dir=YASGUI_DIR)
+        page = render_template("ui/missing_yasgui.html", command=INSTALL_COMMAND,
+                               yasgui_dir=_in_project(YASGUI_DIR))
         return Response(page, status=503, mimetype="text/html")
     return render_template("ui/index.html", settings=json.dumps(settings))
 
@@ -99,5 +109,5 @@ def ontology_html():
     """The pyLODE documentation of the ontology (`alliance-kg docs` writes it); /ontology sends HTML here."""
     if not ONTOLOGY_DOCS.is_file():
         return Response(f"The ontology documentation has not been generated: run `alliance-kg docs` "
-                        f"(writes {ONTOLOGY_DOCS}).\n", status=503, mimetype="text/plain")
+                        f"(writes {_in_project(ONTOLOGY_DOCS)} in the project folder).\n", status=503, mimetype="text/plain")
     return send_from_directory(ONTOLOGY_DOCS.parent, ONTOLOGY_DOCS.name, mimetype="text/html")

@@ -14,14 +14,32 @@ class DatasetConflict(ValueError):
 
 
 def with_protocol_dataset(update: str, using: list[str], using_named: list[str]) -> str:
-    """The update with USING/USING NAMED inserted before the WHERE of every operation that has one."""
+    """The update with USING/USING NAMED inserted before the WHERE of every operation that has one.
+    Decided on the parsed update, not the text: the clauses are placed in the text as the engine reads it
+    (escapes expanded, CR a line end) and the result parsed again; if any DELETE/INSERT ... WHERE lacks
+    them, the update is refused rather than run over the whole store."""
     if not using and not using_named:
         return update
+    operations = safety.update_operations(update)
+    if operations is None:
+        raise ValueError("The update could not be parsed to apply using-graph-uri/using-named-graph-uri to it.")
+    for operation in operations:
+        for part, keyword in (("using", "USING"), ("withClause", "WITH")):
+            if part in operation:
+                raise DatasetConflict(f"The update names its dataset with {keyword} and the request with "
+                                      "using-graph-uri/using-named-graph-uri: send one or the other.")
+    rewritten = _insert_using(safety.engine_text(update), using, using_named)
+    expected = len(using) + len(using_named)
+    placed = safety.update_operations(rewritten) or []
+    if len(placed) != len(operations) or any(
+            op.name == "Modify" and len(op["using"] if "using" in op else []) != expected for op in placed):
+        raise ValueError("using-graph-uri/using-named-graph-uri could not be applied to every operation of this "
+                         "update; nothing was run.")
+    return rewritten
+
+
+def _insert_using(update: str, using: list[str], using_named: list[str]) -> str:
     blanked = safety.blank_opaque(update)
-    for keyword in ("USING", "WITH"):
-        for _offset in safety.keyword_positions(update, keyword, blanked):
-            raise DatasetConflict(f"The update names its dataset with {keyword} and the request with "
-                                  "using-graph-uri/using-named-graph-uri: send one or the other.")
     clause = "".join(f" USING <{g}>" for g in using) + "".join(f" USING NAMED <{g}>" for g in using_named) + " "
     depth, insert_at = 0, []
     wheres = set(safety.keyword_positions(update, "WHERE", blanked))

@@ -153,3 +153,53 @@ def test_a_graph_body_that_cannot_be_read_gets_a_clear_4xx(guarded, content_type
     response = requests.put(f"{guarded}/rdf-graphs?graph=urn:test:bad", data=body, headers=headers, timeout=10)
     assert response.status_code == status, response.text
     assert requests.get(f"{guarded}/rdf-graphs?graph=urn:test:bad", timeout=10).status_code == 404
+
+
+CORE = "https://w3id.org/alliance-kg/graph/ontology/core"
+DISJOINT = f"<{AKG}State> <http://www.w3.org/2002/07/owl#disjointWith> <{AKG}NonStateActor>"
+ENTAILMENTS = "https://w3id.org/alliance-kg/graph/entailments"
+
+
+@pytest.mark.parametrize("attack", [
+    f"DELETE DATA {{ GRAPH <{CORE}> {{ {DISJOINT} }} }}",
+    f"WITH <{CORE}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s <http://www.w3.org/2002/07/owl#disjointWith> ?o . BIND(?p AS ?p) "
+    f"VALUES ?p {{ <http://www.w3.org/2002/07/owl#disjointWith> }} }}",
+    f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(?p = <http://www.w3.org/2002/07/owl#disjointWith>) }} }}",
+    f"MOVE <{CORE}> TO <urn:test:elsewhere>",
+    "DROP ALL",
+    f"INSERT DATA {{ GRAPH <{CORE}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+])
+def test_the_data_key_cannot_change_the_ontology_so_the_two_step_walk_around_fails(guarded, attack):
+    before = count(guarded)
+    response = update(guarded, attack)
+    assert response.status_code == 403, response.text
+    assert "written by releases" in response.text and "Nothing was changed" in response.text
+    assert ask(guarded, f"ASK {{ GRAPH <{CORE}> {{ {DISJOINT} }} }}"), "the axiom is still there"
+    assert count(guarded) == before
+    # the second step, which the deleted axiom would have let through, is still refused by the guard
+    both = f"INSERT DATA {{ GRAPH <urn:test:walk> {{ <{ACTOR}> a <{AKG}State> , <{AKG}NonStateActor> }} }}"
+    second = update(guarded, both)
+    assert second.status_code == 422, second.text
+    assert not ask(guarded, f"ASK {{ <{ACTOR}> a <{AKG}State> }}")
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_the_graph_store_refuses_ontology_graphs(guarded, method):
+    response = requests.request(method, f"{guarded}/rdf-graphs", params={"graph": CORE}, data=b"<urn:a> <urn:b> <urn:c> .",
+                                headers={"Content-Type": "application/n-triples", **AUTH}, timeout=30)
+    assert response.status_code == 403 and "written by releases" in response.text
+    assert ask(guarded, f"ASK {{ GRAPH <{CORE}> {{ {DISJOINT} }} }}")
+
+
+@pytest.mark.parametrize("attack", [
+    f"INSERT DATA {{ GRAPH <{ENTAILMENTS}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+    f"INSERT {{ GRAPH <{ENTAILMENTS}> {{ <urn:a> <urn:b> ?o }} }} WHERE {{ BIND(1 AS ?o) }}",
+    f"COPY <{CORE}> TO <{ENTAILMENTS}>",
+    f"CREATE SILENT GRAPH <{ENTAILMENTS}> ; INSERT DATA {{ GRAPH <{ENTAILMENTS}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+])
+def test_updates_into_the_entailments_graph_are_refused(guarded, attack):
+    before = count(guarded)
+    response = update(guarded, attack)
+    assert response.status_code == 403, response.text
+    assert "computed by the reasoner" in response.text
+    assert count(guarded) == before and not ask(guarded, "ASK { <urn:a> <urn:b> ?o }")

@@ -12,7 +12,7 @@ import requests
 
 from ..conftest import serve
 
-KEY = "safety-test-key"
+KEY = "safety-test-key-16"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 TOKEN = "TOP-SECRET-7f3a9c"
 JSON = {"Accept": "application/sparql-results+json"}

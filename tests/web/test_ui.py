@@ -50,7 +50,14 @@ def test_index_says_how_to_install_yasgui_when_missing(client, monkeypatch, tmp_
     assert response.status_code == 503
     page = response.get_data(as_text=True)
     assert 'id="missing-yasgui"' in page and "npm ci --prefix service/web/static" in page
+    assert str(tmp_path) not in page and str(ui.PROJECT_ROOT) not in page and "nothing-here" in page, "no path shown"
     assert client.get("/ui/vendor/yasgui.min.js").status_code == 503
+
+
+def test_the_missing_yasgui_page_names_the_folder_in_the_project_not_on_the_server(client, monkeypatch):
+    monkeypatch.setattr(ui, "YASGUI_DIR", ui.PROJECT_ROOT / "service" / "web" / "static" / "nowhere")
+    page = client.get("/").get_data(as_text=True)
+    assert "<code>service/web/static/nowhere</code>" in page and str(ui.PROJECT_ROOT) not in page
 
 
 @pytest.mark.needs("node_modules")
@@ -267,6 +274,7 @@ def test_missing_ontology_docs_say_how_to_make_them(client, monkeypatch, tmp_pat
     monkeypatch.setattr(ui, "ONTOLOGY_DOCS", tmp_path / "index.html")
     response = client.get("/docs/ontology/")
     assert response.status_code == 503 and "alliance-kg docs" in response.get_data(as_text=True)
+    assert str(tmp_path) not in response.get_data(as_text=True), "no server path in an answer"
 
 
 # ---- the analysts' guide ------------------------------------------------------------------------------
