@@ -68,6 +68,48 @@ def refuse_reserved(graph: str) -> None:
         raise WriteRefused(403, ENTAILED)
 
 
+def refuse_reserved_targets(update: str) -> None:
+    """WriteRefused(403) for an update that drops, clears, copies into or deletes from a reserved graph.
+
+    Inserts are caught on the candidate (a quad appears where none may); but the candidate holds no
+    entailments, so DROP, CLEAR or DELETE DATA of the entailments graph would change nothing there and
+    were answered 200 as if done. Decided on the parsed update, only when it names a reserved graph."""
+    from service.store.safety import engine_text
+    read = engine_text(update)
+    if iris.ENTAILMENTS_GRAPH not in read and ONTOLOGY_GRAPHS not in read:
+        return
+    from rdflib.plugins.sparql.parser import parseUpdate
+    try:
+        operations = parseUpdate(read).request
+    except Exception:  # noqa: BLE001 - the engine will name the syntax error
+        return
+    for operation in operations:
+        for graph in _targets(operation):
+            refuse_reserved(str(graph))
+
+
+def _targets(operation) -> list:
+    name = operation.name
+    if name in ("Drop", "Clear", "Create"):
+        return [operation.graphiri]
+    if name in ("Copy", "Move", "Add"):
+        return [operation.graph[-1]]
+    if name in ("DeleteData", "InsertData", "DeleteWhere"):
+        return _quad_graphs(operation)
+    if name == "Modify":  # rdflib's CompValue.get answers a missing key with its name: test with `in`
+        found = [operation["withClause"]] if "withClause" in operation else []
+        for part in ("delete", "insert"):
+            if part in operation:
+                found += _quad_graphs(operation[part])
+        return found
+    return []
+
+
+def _quad_graphs(clause) -> list:
+    quads = clause["quads"] if "quads" in clause else {}
+    return [q["term"] for q in quads["quadsNotTriples"]] if "quadsNotTriples" in quads else []
+
+
 def asserted_quads(store):
     """Every quad but the entailments (which are recomputed, never written)."""
     entailments = iris.ENTAILMENTS_GRAPH

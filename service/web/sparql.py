@@ -11,7 +11,7 @@ from service.store.syntax_errors import explain
 from service.web import updates
 from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
-from service.graph.writes import WriteRefused
+from service.graph.writes import WriteRefused, refuse_reserved_targets
 from service.web.key_limit import authorise_request
 
 bp = Blueprint("sparql", __name__)
@@ -146,8 +146,11 @@ def _update(params, content_type: str) -> Response:
         updates.check_iris(using_named, "using-named-graph-uri")
         safety.check_update(texts[0], frozenset(current_app.config.get("ALLOWED_SERVICES", ())))
         text = updates.with_protocol_dataset(texts[0], using, using_named)
+        refuse_reserved_targets(text)
     except safety.ForbiddenQuery as forbidden:
         return error(400, f"Update refused: {forbidden}")
+    except WriteRefused as refusal:
+        return refused(refusal)
     except ValueError as bad:
         return error(400, str(bad))
     base = _base_iri()

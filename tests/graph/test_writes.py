@@ -203,3 +203,25 @@ def test_updates_into_the_entailments_graph_are_refused(guarded, attack):
     assert response.status_code == 403, response.text
     assert "computed by the reasoner" in response.text
     assert count(guarded) == before and not ask(guarded, "ASK { <urn:a> <urn:b> ?o }")
+
+
+@pytest.mark.parametrize("attack", [
+    f"DROP GRAPH <{ENTAILMENTS}>",
+    f"CLEAR SILENT GRAPH <{ENTAILMENTS}>",
+    f"DELETE WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
+    f"DELETE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
+    f"MOVE <{CORE}> TO <{ENTAILMENTS}>",
+])
+def test_updates_that_empty_the_entailments_graph_are_refused_not_answered_as_done(guarded, attack):
+    """They changed nothing (the candidate holds no entailments) but were answered 200, as if done."""
+    before = count(guarded)
+    response = update(guarded, attack)
+    assert response.status_code == 403, response.text
+    assert count(guarded) == before
+
+
+def test_reading_the_entailments_graph_in_an_update_is_allowed(guarded):
+    response = update(guarded, f"DELETE {{ GRAPH <urn:notes> {{ ?s <urn:seen> ?o }} }} "
+                               f"WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s a ?o }} }}")
+    assert response.status_code == 200, response.text
+    assert response.json()["changed_graphs"] == []
