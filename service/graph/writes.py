@@ -124,6 +124,9 @@ class Writer:
         self.store, self.shapes_file, self.guard = store, Path(shapes_file), guard
         self.on_commit = on_commit
         self._lock = threading.Lock()
+        # one write runs and at most WAITING_WRITERS wait (each for at most WAIT_SECONDS): a queue of
+        # writers would otherwise hold every server thread through each other's guard
+        self._waiting = threading.BoundedSemaphore(self.WAITING_WRITERS)
         self._shapes = None
 
     @property
@@ -136,14 +139,33 @@ class Writer:
                 self._shapes.parse(str(self.shapes_file), format="turtle")
         return self._shapes
 
+    WAITING_WRITERS = 1
+    WAIT_SECONDS = 120.0
+
     def apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
-        """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was."""
+        """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was.
+        Writes are applied one after the other; one more may wait its turn, and any beyond it is refused
+        (503, nothing changed): never a lost update."""
         started = time.perf_counter()
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            if not self._waiting.acquire(blocking=False):
+                busy = WriteRefused(503, "Another write is being checked and one more is waiting for it; "
+                                         "nothing was changed. Send this write again in a minute.")
+                busy.retry_after = 60
+                raise busy
             try:
-                result = self._apply(change)
-            except StoreFailure as failure:
-                raise WriteRefused(failure.status, f"The store failed the write: {failure}") from None
+                acquired = self._lock.acquire(timeout=self.WAIT_SECONDS)
+            finally:
+                self._waiting.release()
+            if not acquired:
+                raise WriteRefused(503, f"The write waited {self.WAIT_SECONDS:g} s for the one before it; "
+                                        "nothing was changed. Send it again.")
+        try:
+            result = self._apply(change)
+        except StoreFailure as failure:
+            raise WriteRefused(failure.status, f"The store failed the write: {failure}") from None
+        finally:
+            self._lock.release()
         result.seconds = time.perf_counter() - started
         return result
 
