@@ -1,6 +1,9 @@
 """Fixtures built through the application factory, as Flask's tutorial builds them."""
 from __future__ import annotations
 
+import http.server
+import json
+
 import shutil
 import threading
 from pathlib import Path
@@ -91,3 +94,31 @@ def live_server(app):
 def rows(store, query: str) -> list[dict]:
     """Solutions as dicts of variable name to plain value (IRI or lexical form)."""
     return [{k: v.value for k, v in row.items()} for row in store.query(query).rows()]
+
+
+class Listener(http.server.BaseHTTPRequestHandler):
+    """A loopback HTTP server that records every request: what the SSRF tests must never reach."""
+    hits: list[str] = []
+    answer = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": "from the listener"}}]}}).encode()
+
+    def do_GET(self):  # noqa: N802
+        Listener.hits.append(f"{self.command} {self.path}")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(self.answer)))
+        self.end_headers()
+        self.wfile.write(self.answer)
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -196,6 +196,11 @@ def test_the_graph_store_refuses_ontology_graphs(guarded, method):
     f"INSERT {{ GRAPH <{ENTAILMENTS}> {{ <urn:a> <urn:b> ?o }} }} WHERE {{ BIND(1 AS ?o) }}",
     f"COPY <{CORE}> TO <{ENTAILMENTS}>",
     f"CREATE SILENT GRAPH <{ENTAILMENTS}> ; INSERT DATA {{ GRAPH <{ENTAILMENTS}> {{ <urn:a> <urn:b> <urn:c> }} }}",
+    # these changed nothing (the candidate holds no entailments) but were answered 200, as if done
+    f"DROP GRAPH <{ENTAILMENTS}>",
+    f"CLEAR SILENT GRAPH <{ENTAILMENTS}>",
+    f"DELETE WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
+    f"DELETE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
 ])
 def test_updates_into_the_entailments_graph_are_refused(guarded, attack):
     before = count(guarded)
@@ -203,21 +208,6 @@ def test_updates_into_the_entailments_graph_are_refused(guarded, attack):
     assert response.status_code == 403, response.text
     assert "computed by the reasoner" in response.text
     assert count(guarded) == before and not ask(guarded, "ASK { <urn:a> <urn:b> ?o }")
-
-
-@pytest.mark.parametrize("attack", [
-    f"DROP GRAPH <{ENTAILMENTS}>",
-    f"CLEAR SILENT GRAPH <{ENTAILMENTS}>",
-    f"DELETE WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
-    f"DELETE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }}",
-    f"MOVE <{CORE}> TO <{ENTAILMENTS}>",
-])
-def test_updates_that_empty_the_entailments_graph_are_refused_not_answered_as_done(guarded, attack):
-    """They changed nothing (the candidate holds no entailments) but were answered 200, as if done."""
-    before = count(guarded)
-    response = update(guarded, attack)
-    assert response.status_code == 403, response.text
-    assert count(guarded) == before
 
 
 def test_reading_the_entailments_graph_in_an_update_is_allowed(guarded):

@@ -3,46 +3,17 @@ every request it gets and a local secret file; after each attempt the listener h
 the secret is nowhere in the store or the answer. SERVICE reaches only endpoints on the allow list."""
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 
 import pytest
 import requests
 
-from ..conftest import serve
+from ..conftest import Listener, serve
 
 KEY = "safety-test-key-16"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 TOKEN = "TOP-SECRET-7f3a9c"
 JSON = {"Accept": "application/sparql-results+json"}
-
-
-class Listener(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-    answer = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
-        {"x": {"type": "literal", "value": "from the listener"}}]}}).encode()
-
-    def do_GET(self):  # noqa: N802
-        Listener.hits.append(f"{self.command} {self.path}")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(self.answer)))
-        self.end_headers()
-        self.wfile.write(self.answer)
-
-    do_POST = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def listener():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ expansion, odd URLs, slow clients and huge forms, plus random SPARQL-ish text. W
 reached, and afterwards the server alive and answering a cheap query within a second."""
 from __future__ import annotations
 
-import http.server
 import socket
 import threading
 import time
@@ -14,32 +13,12 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ..conftest import Listener
+
 KEY = "red-team-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 LEAKS = ("Traceback", 'File "', "/work/", "/tmp/", "site-packages", "/root/")
 DOCUMENTED_503 = ("within", "limit", "Retry", "busy", "worker", "try again", "cap")
-
-
-class Listener(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        Listener.hits.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    do_POST = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def listener():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
