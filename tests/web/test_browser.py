@@ -251,3 +251,18 @@ def test_a_browser_opening_sparql_gets_the_query_ui_and_every_page_has_an_icon(p
     assert icon.body().startswith(b"<svg")
     page.goto("/id/state/SWE")
     assert page.locator("link[rel=icon]").get_attribute("href").endswith("/ui/static/favicon.svg")
+
+
+def test_a_state_page_leads_with_the_present(page, app):
+    if "resources" not in app.blueprints:
+        pytest.xfail("the entity pages are another branch's")
+    page.goto("/id/state/RUS")
+    partnerships = page.locator("section#partnerships")
+    expect(partnerships.locator("table").first).to_contain_text("Russia-North Korea alliance")
+    expect(partnerships.locator("details.period").first).not_to_have_attribute("open", "")
+    cell = partnerships.locator("td.date").first  # one line high: the date does not wrap
+    assert cell.evaluate("n => getComputedStyle(n).whiteSpace") == "nowrap"
+    height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"Russia's page: {height} px")
+    assert height < 8000, height  # was 11,248 px with 162 partnerships in date order from 1815
+    page.screenshot(path=SCREENSHOTS / "ui-state-page-present.png", full_page=True)
