@@ -255,24 +255,38 @@ def export(fmt, output, on_date, alliances_only):
 @click.argument("picture", type=click.Choice(["network", "map"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write: .png or .svg.")
-@click.option("--on", "on_date", metavar="YYYY-MM-DD", help="Memberships in force on this date (default: today).")
-@click.option("--alliances-only", is_flag=True, help="Only partnerships the reasoner classifies as alliances.")
-def plot(picture, output, on_date, alliances_only):
+@click.option("--on", "on_date", metavar="YYYY-MM-DD",
+              help="Memberships in force on this date (default: the graph's akg:curatedUntil, else today).")
+@click.option("--alliances-only", is_flag=True,
+              help="Only partnerships the reasoner classifies as alliances (the map's default).")
+@click.option("--all-partnerships", is_flag=True,
+              help="Map: every security partnership, not only alliances (alliances still come first).")
+def plot(picture, output, on_date, alliances_only, all_partnerships):
     """Draw the state network or the world map of partnership membership, for reports.
+
+    The map colours each state by its alliance in force (alliances first, confirmed before presumed,
+    then the larger), hatches and lightens presumed ones, and its title states the data horizon.
 
     \b
     Examples:
       alliance-kg plot network -o network.svg --alliances-only
       alliance-kg plot map --on 2024-07-01 -o map-2024.png
+      alliance-kg plot map --all-partnerships -o partnerships.png
     """
     import datetime as dt
 
     from service.graph import exports
     try:
         exports.check_picture_file(output)
-        day = exports.parse_date(on_date) or dt.date.today()
+        day = exports.parse_date(on_date)
+        if picture == "map":
+            if alliances_only and all_partnerships:
+                raise exports.ExportError("--alliances-only and --all-partnerships exclude each other")
+            alliances_only = not all_partnerships
         with _stages(["load and reason", "select", "draw and write"]) as stage:
             store, _ = _build()
+            curated = exports.curated_until(store)
+            day = day or curated or dt.date.today()
             next(stage)
             what = "alliances" if alliances_only else "security partnerships"
             title = f"{what.capitalize()} on {day.isoformat()} (alliance-kg)"
@@ -282,6 +296,7 @@ def plot(picture, output, on_date, alliances_only):
                 exports.plot_network(network, output, title)
             else:
                 records = exports.memberships(store, day, alliances_only)
+                title = exports.map_title(day, curated, alliances_only, records)
                 next(stage)
                 exports.plot_map(records, output, title)
             next(stage)

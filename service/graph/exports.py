@@ -22,7 +22,7 @@ PREFIX owl:  <http://www.w3.org/2002/07/owl#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX src:  <https://w3id.org/alliance-kg/id/source/>
-SELECT ?partnership ?partnershipLabel ?isAlliance ?state ?stateLabel ?iso3 ?cowCode ?wikidata ?start ?end
+SELECT ?partnership ?partnershipLabel ?isAlliance ?membership ?state ?stateLabel ?iso3 ?cowCode ?wikidata ?start ?end
 WHERE {
   ?partnership a akg:SecurityPartnership ; rdfs:label ?partnershipLabel ; akg:hasMember ?state .
   ?state a akg:State ; rdfs:label ?stateLabel .
@@ -50,6 +50,14 @@ ORDER BY ?partnership ?state
 """
 
 
+# The latest confirmation of each partnership and membership (ontology/README.md, "Coverage": several
+# values, the latest counts), and how far the curation of the present reaches.
+LAST_CONFIRMED = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+SELECT ?x (MAX(?c) AS ?last) WHERE { ?x akg:lastConfirmed ?c } GROUP BY ?x"""
+CURATED_UNTIL = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+SELECT (MAX(?d) AS ?until) WHERE { ?dataset a akg:Dataset ; akg:curatedUntil ?d }"""
+
+
 class ExportError(ValueError):
     """A request for an export that cannot be met (bad date, nothing to draw, unknown file type)."""
 
@@ -63,8 +71,20 @@ def parse_date(text: str | None) -> dt.date | None:
         raise ExportError(f"--on {text!r} is not a date of the form YYYY-MM-DD") from None
 
 
+def curated_until(store) -> dt.date | None:
+    for row in store.query(CURATED_UNTIL).rows():
+        if "until" in row:
+            return dt.date.fromisoformat(row["until"].value[:10])
+    return None
+
+
 def memberships(store, on: dt.date | None = None, alliances_only: bool = False) -> list[dict]:
-    """One dict per (partnership, state), in force on `on` when given."""
+    """One dict per (partnership, state), in force on `on` when given. With a date, each carries
+    "status": "confirmed" when a source states it in force on or after `on` (its latest
+    akg:lastConfirmed, the membership's, else the partnership's), else "presumed"; and "lastConfirmed"."""
+    last = {}
+    if on is not None:
+        last = {row["x"].value: row["last"].value[:10] for row in store.query(LAST_CONFIRMED).rows() if "last" in row}
     found = []
     for row in store.query(MEMBERSHIPS).rows():
         record = {name: term.value for name, term in row.items()}
@@ -77,6 +97,9 @@ def memberships(store, on: dt.date | None = None, alliances_only: bool = False) 
                 continue
             if end is not None and dt.date.fromisoformat(end[:10]) <= on:
                 continue
+            confirmed = last.get(record.get("membership", "")) or last.get(record["partnership"])
+            record["lastConfirmed"] = confirmed
+            record["status"] = "confirmed" if confirmed and dt.date.fromisoformat(confirmed) >= on else "presumed"
         found.append(record)
     return found
 
@@ -145,47 +168,99 @@ def plot_network(graph, output: Path, title: str) -> None:
     _save(figure, output)
 
 
-def plot_map(records: list[dict], output: Path, title: str) -> None:
-    """States coloured by partnership (a state in several takes the colour of the largest)."""
+def map_title(day: dt.date, curated: dt.date | None, alliances_only: bool, records: list[dict]) -> str:
+    """The title states the data horizon: how far curation reaches and what "presumed" rests on."""
+    what = "Alliances" if alliances_only else "Security partnerships"
+    horizon = f"curated to {curated.isoformat()}" if curated else "no curation date declared"
+    presumed = sorted({r["lastConfirmed"] for r in records if r.get("status") == "presumed" and r.get("lastConfirmed")})
+    if presumed:
+        since = presumed[0] if len(presumed) == 1 else f"their last confirmation, {presumed[0]} to {presumed[-1]}"
+        note = f"presumed (hatched, lighter) = no source after {since}"
+    else:
+        note = "none presumed"
+    return f"{what} in force on {day.isoformat()} (alliance-kg: data {horizon}; {note})"
+
+
+def map_assignment(records: list[dict]) -> dict[str, dict]:
+    """Per state key: its partnerships in force, in the order the map shows them, and the one whose
+    colour it takes. Alliances come first, then confirmed before presumed, then the larger (NATO for
+    its members, not a consultation pact that happens to be bigger); the rest are listed."""
+    size: dict[str, set[str]] = {}
+    for r in records:
+        size.setdefault(r["partnershipLabel"], set()).add(r["state"])
+    per_state: dict[str, dict[str, dict]] = {}
+    for r in records:
+        key = r["state"].removeprefix(iris.ID + "state/")
+        entry = per_state.setdefault(key, {}).setdefault(r["partnershipLabel"], {
+            "partnership": r["partnershipLabel"], "alliance": r["isAlliance"], "status": r.get("status", "confirmed")})
+        if r.get("status") == "confirmed":
+            entry["status"] = "confirmed"
+    assignment = {}
+    for key, partnerships in per_state.items():
+        ordered = sorted(partnerships.values(), key=lambda p: (
+            not p["alliance"], p["status"] != "confirmed", -len(size[p["partnership"]]), p["partnership"]))
+        assignment[key] = {"colour": ordered[0]["partnership"], "presumed": ordered[0]["status"] == "presumed",
+                           "partnerships": [p["partnership"] for p in ordered]}
+    return assignment
+
+
+def plot_map(records: list[dict], output: Path, title: str) -> dict:
+    """States coloured by their first partnership in map_assignment's order, presumed ones hatched
+    and lighter. Returns what was drawn: {"title", "states": map_assignment, "legend": [(label, hex)]}."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_hex
     from matplotlib.patches import Patch
 
     if not records:
         raise ExportError("no state belongs to a partnership on that date: nothing to draw")
     world = json.loads(WORLD_MAP.read_text(encoding="utf-8"))
-    groups: dict[str, set[str]] = {}
-    for record in records:
-        groups.setdefault(record["partnershipLabel"], set()).add(record["state"].removeprefix(iris.ID + "state/"))
-    ordered = sorted(groups, key=lambda g: (-len(groups[g]), g))
-    palette = plt.get_cmap("tab20").colors
-    colour = {g: palette[i % len(palette)] for i, g in enumerate(ordered)}
+    assignment = map_assignment(records)
+    shown = {}  # partnership -> number of states in its colour
+    for entry in assignment.values():
+        shown[entry["colour"]] = shown.get(entry["colour"], 0) + 1
+    ordered = sorted(shown, key=lambda g: (-shown[g], g))
+    # saturated colours only: lighter shades mean "presumed" on this map
+    palette = plt.get_cmap("tab10").colors + plt.get_cmap("Dark2").colors
+    colour = {g: to_hex(palette[i % len(palette)]) for i, g in enumerate(ordered)}
     figure, axes = plt.subplots(figsize=(14, 7))
-    polygons, fills, dots = [], [], []
+    layers = {False: ([], []), True: ([], [])}  # presumed? -> polygons, fills
+    dots = []
     for country in world["countries"]:
-        group = next((g for g in ordered if country["key"] in groups[g]), None)
-        fill = colour[group] if group else (0.89, 0.89, 0.89)
+        entry = assignment.get(country["key"])
+        fill = colour[entry["colour"]] if entry else "#e3e3e3"
+        presumed = bool(entry and entry["presumed"])
         for ring in country["rings"]:
-            polygons.append(ring)
-            fills.append(fill)
-        if not country["rings"] and group:
-            dots.append((country["label"], fill))
+            layers[presumed][0].append(ring)
+            layers[presumed][1].append(fill)
+        if not country["rings"] and entry:
+            dots.append((country["label"], fill, presumed))
+    polygons, fills = layers[False]
     axes.add_collection(PolyCollection(polygons, facecolors=fills, edgecolors="white", linewidths=0.3))
-    for (x, y), fill in dots:
-        axes.plot(x, y, "o", color=fill, markersize=4)
+    polygons, fills = layers[True]
+    if polygons:
+        axes.add_collection(PolyCollection(polygons, facecolors=fills, alpha=0.45, edgecolors="white",
+                                           linewidths=0.3))
+        axes.add_collection(PolyCollection(polygons, facecolors="none", edgecolors="#555555", hatch="////",
+                                           linewidths=0))
+    for (x, y), fill, presumed in dots:
+        axes.plot(x, y, "o", color=fill, alpha=0.45 if presumed else 1, markersize=4)
     axes.set_xlim(-180, 180)
     axes.set_ylim(-58, 84)
     axes.set_aspect("equal")
     axes.axis("off")
-    axes.set_title(title)
-    shown = ordered[:14]
-    axes.legend(handles=[Patch(color=colour[g], label=g) for g in shown], loc="upper center",
-                bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7, frameon=False,
-                title="a state in several partnerships takes the colour of the largest; " + world["attribution"],
-                title_fontsize=6)
+    axes.set_title(title, fontsize=9)
+    legend = [(g, colour[g]) for g in ordered[:16]]
+    handles = [Patch(color=c, label=g) for g, c in legend]
+    handles.append(Patch(facecolor="#bbbbbb", edgecolor="#555555", hatch="////", label="presumed"))
+    axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7,
+                frameon=False, title_fontsize=6,
+                title="each state in the colour of its alliance: alliances first, confirmed before presumed, "
+                      "then the larger; " + world["attribution"])
     _save(figure, output)
+    return {"title": title, "states": assignment, "legend": legend}
 
 
 def check_picture_file(output: Path) -> str:

@@ -1,6 +1,7 @@
 """What each HTML page shows: an entity's facts, tables and partner network; the ontology's terms."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from service.graph import describe
@@ -67,7 +68,28 @@ def entity_page(store, iri: str) -> dict:
     for statement in page["statements"]:
         statement.values.sort(key=lambda pair: names.get(pair[0].value, pair[0].value))
     page["label"] = names.get(iri) or iri.rsplit("/", 1)[-1]
+    page["partnerships_now"], page["partnerships_past"] = fold_partnerships(page["partnerships"], names)
     return page
+
+
+# History folds by period, so that a state page leads with the present (issue 16 item 5).
+PERIODS = ((1914, "before 1914"), (1946, "1914–1945: the world wars"), (1992, "1946–1991: the Cold War"),
+           (10000, "since 1992"))
+
+
+def fold_partnerships(rows: list[dict], names: dict, today: dt.date | None = None):
+    """The partnerships in force today (no end, or one after today), alliances first; and the ended
+    ones as [(period, rows)] by the year they started, latest period first."""
+    today = (today or dt.date.today()).isoformat()
+    now = [r for r in rows if not r.get("end") or r["end"][:10] > today]
+    now.sort(key=lambda r: (not r.get("alliance"), names.get(r["partnership"], r["partnership"]).lower()))
+    past: dict[str, list[dict]] = {}
+    for r in sorted((r for r in rows if r.get("end") and r["end"][:10] <= today), key=lambda r: r.get("start") or ""):
+        year = int(r["start"][:4]) if r.get("start") else None
+        period = "undated start" if year is None else next(name for limit, name in PERIODS if year < limit)
+        past.setdefault(period, []).append(r)
+    order = [name for _, name in reversed(PERIODS)] + ["undated start"]
+    return now, [(p, past[p]) for p in order if p in past]
 
 
 def _mentioned(page: dict, types: set[str]) -> set[str]:

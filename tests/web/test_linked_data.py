@@ -246,3 +246,20 @@ def test_links_follow_the_mount_point(app):
 def test_json_ld_is_valid_json(client):
     document = json.loads(client.get("/id/membership/nato-SWE", headers={"Accept": "application/ld+json"}).data)
     assert any(node.get("@id") == iris.ID + "membership/nato-SWE" for node in document)
+
+
+def test_state_page_leads_with_todays_partnerships_alliances_first_and_folds_history(client):
+    """Russia: the partnerships in force come first, alliances before the rest; the ended ones fold
+    into one <details> per period; dates do not wrap."""
+    page = client.get("/id/state/RUS", headers={"Accept": "text/html"}).data.decode()
+    body = section(page.encode(), "partnerships")
+    head, _, history = body.partition("<details")
+    today = text(head)
+    assert "Russia-North Korea alliance" in today and "Shanghai Cooperation Organisation" in today
+    kinds = re.findall(r"<td>(alliance|<span class=\"muted\">no</span>)</td>", head)
+    assert "alliance" in kinds and kinds == sorted(kinds, key=lambda k: k != "alliance")  # alliances first
+    periods = re.findall(r"<details class=\"period\"><summary>(.*?)</summary>", body)
+    assert periods and all("ended" in p for p in periods)
+    assert any(p.startswith("before 1914") for p in periods)  # the 19th century is folded away
+    assert text(head).count(" in force") >= 1 and "1815" not in text(head)
+    assert 'td.date { white-space: nowrap; }' in page and '<td class="date">2024-06-19</td>' in head

@@ -335,3 +335,54 @@ def test_the_favicon_is_an_svg_not_a_404(client):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.get_data().startswith(b"<svg") and b"</svg>" in response.get_data()
     assert client.get("/ui/static/favicon.svg").get_data() == response.get_data()
+
+
+# ---- plot map: colours by alliance, presumed marked, the data horizon in the title ----------------------
+
+def test_plot_map_colours_states_by_their_alliance_and_marks_presumed_ones(tmp_path, store):
+    day = dt.date(2024, 7, 1)
+    records = exports.memberships(store, day, alliances_only=True)
+    title = exports.map_title(day, exports.curated_until(store), True, records)
+    drawn = exports.plot_map(records, tmp_path / "map.png", title)
+    states = drawn["states"]
+    nato = "North Atlantic Treaty Organization (NATO)"
+    for key in ("USA", "FRA", "DEU", "SWE"):  # NATO shows for NATO members, not the Rio Pact or ATOP 3740
+        assert states[key]["colour"] == nato and not states[key]["presumed"], (key, states[key])
+    assert nato in dict(drawn["legend"])
+    # every partnership is kept, alliances first: the US also in ANZUS and the Rio Pact (ATOP 3150)
+    assert any(p.startswith("ATOP 3150") for p in states["USA"]["partnerships"])
+    assert "ANZUS (Australia, New Zealand, United States)" in states["USA"]["partnerships"]
+    # Brazil: only in ATOP records that no source confirms after 2018, so presumed
+    assert states["BRA"]["presumed"] and states["BRA"]["colour"].startswith("ATOP 3150")
+    assert (tmp_path / "map.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_plot_map_with_every_partnership_still_puts_alliances_first(tmp_path, store):
+    day = dt.date(2024, 7, 1)
+    records = exports.memberships(store, day, alliances_only=False)
+    states = exports.plot_map(records, tmp_path / "map.png", "test")["states"]
+    assert states["USA"]["colour"] == "North Atlantic Treaty Organization (NATO)"
+    assert not any(p.startswith("ATOP 3740") for p in [states[k]["colour"] for k in ("USA", "RUS", "FRA")])
+
+
+def test_plot_map_title_states_the_data_horizon_not_today(store):
+    day = dt.date(2024, 7, 1)
+    records = exports.memberships(store, day, alliances_only=True)
+    title = exports.map_title(day, exports.curated_until(store), True, records)
+    assert title.startswith("Alliances in force on 2024-07-01")
+    assert "curated to 2025-01-17" in title
+    assert "presumed (hatched, lighter) = no source after their last confirmation, 2018-12-31" in title
+    assert dt.date.today().isoformat() not in title
+
+
+def test_plot_map_defaults_to_alliances_on_the_curation_date(tmp_path, monkeypatch):
+    seen = {}
+    real = exports.plot_map
+    monkeypatch.setattr(exports, "plot_map", lambda records, output, title: seen.update(
+        drawn=real(records, output, title)))
+    out = tmp_path / "map.png"
+    result = CliRunner().invoke(main, ["plot", "map", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert seen["drawn"]["title"].startswith("Alliances in force on 2025-01-17 (alliance-kg: data curated to 2025-01-17;")
+    result = CliRunner().invoke(main, ["plot", "map", "--alliances-only", "--all-partnerships", "-o", str(out)])
+    assert result.exit_code != 0 and "exclude each other" in result.output

@@ -112,6 +112,55 @@
     return kindName ? [...new Set(rows.map((r) => value(r, kindName)).filter(Boolean))].sort() : [];
   }
 
+  // ---- the answer's own date ----------------------------------------------------------------------
+  // A view opens on the date the answer is about, never on today's: a date the query binds (a column
+  // such as ?date or ?year with one value in every row, or the VALUES / BIND of the query text), else
+  // the latest start date in the answer. A year becomes the day of that year on which most rows hold.
+  const DATE_NAMES = ["date", "on", "asOf", "day", "year"];
+  const iso = (t) => new Date(t).toISOString().slice(0, 10);
+  function boundInText(text) {
+    const names = DATE_NAMES.join("|");
+    const m = new RegExp(`VALUES\\s*\\?(?:${names})\\s*\\{\\s*("?)(-?\\d{4}(?:-\\d\\d-\\d\\d)?)\\1`, "i").exec(text || "") ||
+      new RegExp(`BIND\\s*\\(\\s*(")(\\d{4}-\\d\\d-\\d\\d)"(?:\\^\\^\\S+)?\\s+AS\\s+\\?(?:${names})\\s*\\)`, "i").exec(text || "");
+    return m ? m[2] : null;
+  }
+  function boundInAnswer(a) {
+    for (const name of DATE_NAMES) {
+      if (!a.variables.includes(name)) continue;
+      const values = new Set(a.rows.map((r) => value(r, name)));
+      const only = [...values][0];
+      if (values.size === 1 && only && /^-?\d{4}(-\d\d-\d\d)?/.test(only)) return only.slice(0, /^-?\d{4}$/.test(only) ? undefined : 10);
+    }
+    return null;
+  }
+  function bestDayOfYear(rows, startName, endName, year) {
+    const candidates = [Date.UTC(year, 0, 1), Date.UTC(year, 6, 1), Date.UTC(year, 11, 31)];
+    for (const r of rows) {
+      const s = parseDate(value(r, startName));
+      if (s !== null && new Date(s).getUTCFullYear() === year) candidates.push(s);
+    }
+    let best = candidates[0], most = -1;
+    for (const day of candidates.sort((x, y) => x - y)) {
+      const count = rows.filter((r) => inForce(r, startName, endName, day)).length;
+      if (count > most) { best = day; most = count; }
+    }
+    return best;
+  }
+  function dateNote(ui, opening) {
+    if (ui.day() === null) return "";
+    return " on " + ui.date.value + (opening && ui.date.value === opening.date ? ` (${opening.why})` : "");
+  }
+  // {date: "YYYY-MM-DD", why: "..."} or null when the answer has no dates
+  function answerDate(a, startName, endName) {
+    const bound = boundInAnswer(a) || boundInText(settings.queryText ? settings.queryText() : "");
+    if (bound) {
+      if (/^-?\d{4}$/.test(bound)) return { date: iso(bestDayOfYear(a.rows, startName, endName, Number(bound))), why: "in the query's year " + bound };
+      return { date: bound, why: "the query's date" };
+    }
+    const starts = a.rows.map((r) => parseDate(value(r, startName))).filter((t) => t !== null);
+    return starts.length ? { date: iso(Math.max(...starts)), why: "the latest date in the answer" } : null;
+  }
+
   // ---- network ------------------------------------------------------------------------------------
   function networkShape(variables) {
     const pair = EDGE_PAIRS.find(([a, b]) => variables.includes(a) && variables.includes(b));
@@ -245,14 +294,16 @@
       const endName = first(a.variables, ENDS);
       const kindName = first(a.variables, ["kind", "kindLabel", "confidence"]);
       const root = html("div", { class: "akg-view akg-network" }, this.yasr.resultsEl);
-      const ui = controls(root, { dateText: startName ? "in force on" : "(no dates in this answer)", kinds: kindsOf(a.rows, kindName) });
+      const opening = startName ? answerDate(a, startName, endName) : null;
+      const ui = controls(root, { dateText: startName ? "in force on" : "(no dates in this answer)", kinds: kindsOf(a.rows, kindName),
+        date: opening ? opening.date : "" });
       if (!startName) ui.date.disabled = true;
       const picture = html("div", { class: "akg-picture" }, root);
       const render = () => {
         picture.replaceChildren();
         const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
         ui.status.textContent = `${nodes.length} nodes, ${edges.length} links` +
-          (shape.group ? ` (states sharing a ${shape.group})` : "");
+          (shape.group ? ` (states sharing a ${shape.group})` : "") + dateNote(ui, opening);
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 900);
         const height = Math.max(420, Math.min(760, 220 + nodes.length * 6));
         layout(nodes, edges, width, height);
@@ -311,7 +362,8 @@
       const startName = startColumn(a.variables);
       const endName = first(a.variables, ENDS);
       const root = html("div", { class: "akg-view akg-map" }, this.yasr.resultsEl);
-      const ui = controls(root, { dateText: startName ? "members on" : "(no dates in this answer)", date: startName ? new Date().toISOString().slice(0, 10) : "" });
+      const opening = startName ? answerDate(a, startName, endName) : null;
+      const ui = controls(root, { dateText: startName ? "members on" : "(no dates in this answer)", date: opening ? opening.date : "" });
       if (!startName) ui.date.disabled = true;
       const picture = html("div", { class: "akg-picture" }, root);
       if (!worldPromise) worldPromise = fetch(settings.worldUrl).then((r) => { if (!r.ok) throw new Error(`world map: HTTP ${r.status}`); return r.json(); });
@@ -351,7 +403,7 @@
             }
             title(anchor, country.name + (groups ? ": " + [...groups].join("; ") : ""));
           }
-          ui.status.textContent = `${groupsOf.size} states in the answer${ui.day() !== null ? " on " + ui.date.value : ""}`;
+          ui.status.textContent = `${groupsOf.size} states in the answer` + dateNote(ui, opening);
           legend(picture, colours, "a state in several partnerships takes the colour of the largest; hover for all");
           html("p", { class: "akg-attribution" }, picture, world.attribution);
           svg.dataset.coloured = String(coloured);
@@ -466,6 +518,7 @@
       Yasr.registerPlugin("map", MapView);
       Yasr.registerPlugin("timeline", TimelineView);
     },
+    configure(options) { settings = Object.assign(settings, options || {}); },
     NetworkView: NetworkView, MapView: MapView, TimelineView: TimelineView,
   };
 })();

@@ -28,6 +28,8 @@
     yasr: { prefixes: settings.prefixes, pluginOrder: ["table", "response", "network", "map", "timeline"] },
   });
   window.workbench = { yasgui: yasgui, settings: settings };
+  // The views open on the date the query binds (its VALUES ?date or ?year), so they read its text.
+  window.AllianceViews.configure({ queryText: () => yasgui.getTab().getQuery() });
 
   // The table links /id/ IRIs to their published address (w3id.org); point them at this server's
   // entity pages instead, as the views do, when a person is about to follow one.
