@@ -21,7 +21,7 @@ INSTALL_COMMAND = "npm ci --prefix service/web/static"
 ONTOLOGY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
-OWN_FILES = {"workbench.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
+OWN_FILES = {"workbench.js": "text/javascript", "completion.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
              "world.json": "application/json", "favicon.svg": "image/svg+xml"}
 
 bp = Blueprint("ui", __name__, template_folder="templates")
@@ -67,7 +67,7 @@ def _in_project(path: Path) -> str:
 @bp.route("/")
 def index():
     settings = {"endpoint": "/sparql", "prefixes": iris.PREFIXES, "idBase": iris.ID,
-                "examplesUrl": "/ui/examples.json", "worldUrl": "/ui/static/world.json"}
+                "examplesUrl": "/ui/examples.json", "termsUrl": "/ui/terms.json", "worldUrl": "/ui/static/world.json"}
     if not yasgui_installed():
         page = render_template("ui/missing_yasgui.html", command=INSTALL_COMMAND,
                                yasgui_dir=_in_project(YASGUI_DIR))
@@ -84,6 +84,15 @@ def favicon():
 @bp.route("/ui/examples.json")
 def examples_json():
     return jsonify(examples(current_app.config["QUERIES_DIR"]))
+
+
+@bp.route("/ui/terms.json")
+def terms_json():
+    """The akg: classes and properties with label and definition, for the editor's autocompletion."""
+    from service.web.ontology_terms import cached_terms
+    response = jsonify(cached_terms(current_app.extensions["alliance_kg.store"]))
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.route("/ui/static/<name>")
