@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from service import iris
+from service.web.ontology_docs import data_generation
 
 KINDS = {"http://www.w3.org/2002/07/owl#Class": "class",
          "http://www.w3.org/2002/07/owl#ObjectProperty": "object property",
@@ -49,16 +50,8 @@ def terms(store) -> list[dict]:
     return sorted(found.values(), key=lambda t: t["prefixed"].lower())
 
 
-def _generation(store):
-    directory = getattr(store, "directory", None)
-    if directory is not None:
-        from service.store.on_disk import current_generation
-        return current_generation(directory)
-    return len(store)
-
-
 def cached_terms(store) -> list[dict]:
-    key = (id(store), _generation(store))
+    key = (id(store), data_generation(store))
     with _lock:
         if _cache.get("key") != key:
             _cache["terms"], _cache["key"] = terms(store), key

@@ -115,8 +115,11 @@ def vendor(name: str):
 
 @bp.route("/docs/ontology/")
 def ontology_html():
-    """The pyLODE documentation of the ontology (`alliance-kg docs` writes it); /ontology sends HTML here."""
-    if not ONTOLOGY_DOCS.is_file():
-        return Response(f"The ontology documentation has not been generated: run `alliance-kg docs` "
-                        f"(writes {_in_project(ONTOLOGY_DOCS)} in the project folder).\n", status=503, mimetype="text/plain")
-    return send_from_directory(ONTOLOGY_DOCS.parent, ONTOLOGY_DOCS.name, mimetype="text/html")
+    """The pyLODE documentation of the ontology the store holds (what /ontology serves), made on the first
+    request after it changed; /ontology sends HTML here."""
+    from service.web import ontology_docs
+    try:
+        page = ontology_docs.current_page(current_app.extensions["alliance_kg.store"], ONTOLOGY_DOCS)
+    except ontology_docs.DocsError as error:
+        return Response(f"The ontology documentation cannot be made: {error}.\n", status=503, mimetype="text/plain")
+    return Response(page, mimetype="text/html")

@@ -213,3 +213,15 @@ def test_a_browser_opening_sparql_gets_the_query_ui_and_every_page_has_an_icon(p
     assert icon.body().startswith(b"<svg")
     page.goto("/id/state/SWE")
     assert page.locator("link[rel=icon]").get_attribute("href").endswith("/ui/static/favicon.svg")
+
+
+def test_the_headers_ontology_link_shows_the_ontology_that_ontology_serves(page):
+    page.goto("/")
+    page.locator("header nav").get_by_role("link", name="ontology", exact=True).click()
+    page.wait_for_url("**/docs/ontology/")
+    version = page.locator("#metadata dt:has-text('Version Info') + dd")
+    from rdflib import OWL, Graph, URIRef
+    served = Graph().parse(data=page.request.get("/ontology", headers={"Accept": "text/turtle"}).text(), format="turtle")
+    expect(version).to_have_text(str(served.value(URIRef("https://w3id.org/alliance-kg/ontology"), OWL.versionInfo)))
+    expect(page.locator("body")).to_contain_text("has obligation")  # the ATOP module is documented
+    page.screenshot(path=SCREENSHOTS / "ui-ontology-docs.png")
