@@ -44,7 +44,7 @@ def main():
       alliance-kg export --format trig -o alliance-kg.trig
       alliance-kg export --format graphml -o states.graphml   # for Gephi, NetworkX
       alliance-kg plot map --on 2024-07-01 -o map.png
-      alliance-kg docs                       # ontology documentation into docs/ontology/
+      alliance-kg docs                       # ontology documentation into docs/ontology/ (git-ignored)
       alliance-kg load events.nt --store /var/lib/alliance-kg   # bulk load, streaming
     """
 
@@ -339,7 +339,7 @@ def docs(output):
 
     \b
     Examples:
-      alliance-kg docs                         # docs/ontology/index.html, served at /docs/ontology/
+      alliance-kg docs                         # docs/ontology/index.html (git-ignored; /docs/ontology/ makes its own)
       alliance-kg docs -o /tmp/ontology.html
     """
     import logging

@@ -21,7 +21,7 @@ INSTALL_COMMAND = "npm ci --prefix service/web/static"
 ONTOLOGY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
-OWN_FILES = {"workbench.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
+OWN_FILES = {"workbench.js": "text/javascript", "completion.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
              "world.json": "application/json", "favicon.svg": "image/svg+xml"}
 
 bp = Blueprint("ui", __name__, template_folder="templates")
@@ -67,7 +67,7 @@ def _in_project(path: Path) -> str:
 @bp.route("/")
 def index():
     settings = {"endpoint": "/sparql", "prefixes": iris.PREFIXES, "idBase": iris.ID,
-                "examplesUrl": "/ui/examples.json", "worldUrl": "/ui/static/world.json"}
+                "examplesUrl": "/ui/examples.json", "termsUrl": "/ui/terms.json", "worldUrl": "/ui/static/world.json"}
     if not yasgui_installed():
         page = render_template("ui/missing_yasgui.html", command=INSTALL_COMMAND,
                                yasgui_dir=_in_project(YASGUI_DIR))
@@ -84,6 +84,15 @@ def favicon():
 @bp.route("/ui/examples.json")
 def examples_json():
     return jsonify(examples(current_app.config["QUERIES_DIR"]))
+
+
+@bp.route("/ui/terms.json")
+def terms_json():
+    """The akg: classes and properties with label and definition, for the editor's autocompletion."""
+    from service.web.ontology_terms import cached_terms
+    response = jsonify(cached_terms(current_app.extensions["alliance_kg.store"]))
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.route("/ui/static/<name>")
@@ -106,8 +115,11 @@ def vendor(name: str):
 
 @bp.route("/docs/ontology/")
 def ontology_html():
-    """The pyLODE documentation of the ontology (`alliance-kg docs` writes it); /ontology sends HTML here."""
-    if not ONTOLOGY_DOCS.is_file():
-        return Response(f"The ontology documentation has not been generated: run `alliance-kg docs` "
-                        f"(writes {_in_project(ONTOLOGY_DOCS)} in the project folder).\n", status=503, mimetype="text/plain")
-    return send_from_directory(ONTOLOGY_DOCS.parent, ONTOLOGY_DOCS.name, mimetype="text/html")
+    """The pyLODE documentation of the ontology the store holds (what /ontology serves), made on the first
+    request after it changed; /ontology sends HTML here."""
+    from service.web import ontology_docs
+    try:
+        page = ontology_docs.current_page(current_app.extensions["alliance_kg.store"], ONTOLOGY_DOCS)
+    except ontology_docs.DocsError as error:
+        return Response(f"The ontology documentation cannot be made: {error}.\n", status=503, mimetype="text/plain")
+    return Response(page, mimetype="text/html")

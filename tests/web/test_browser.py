@@ -210,9 +210,6 @@ def test_from_the_network_to_a_state_page_and_on_to_an_alliance(page, app):
     show(page, "network")
     usa = page.locator(".akg-network svg a.akg-node[href='/id/state/USA']")
     expect(usa).to_have_count(1)
-    if "resources" not in app.blueprints:
-        pytest.xfail("the entity pages (/id/..., service/web/linked_data.py) are another branch's; "
-                     "the link to /id/state/USA is in place")
     with page.expect_navigation():
         usa.click()
     assert page.url.endswith("/id/state/USA")
@@ -254,8 +251,6 @@ def test_a_browser_opening_sparql_gets_the_query_ui_and_every_page_has_an_icon(p
 
 
 def test_a_state_page_leads_with_the_present(page, app):
-    if "resources" not in app.blueprints:
-        pytest.xfail("the entity pages are another branch's")
     page.goto("/id/state/RUS")
     partnerships = page.locator("section#partnerships")
     expect(partnerships.locator("table").first).to_contain_text("Russia-North Korea alliance")
@@ -266,3 +261,15 @@ def test_a_state_page_leads_with_the_present(page, app):
     print(f"Russia's page: {height} px")
     assert height < 8000, height  # was 11,248 px with 162 partnerships in date order from 1815
     page.screenshot(path=SCREENSHOTS / "ui-state-page-present.png", full_page=True)
+
+
+def test_the_headers_ontology_link_shows_the_ontology_that_ontology_serves(page):
+    page.goto("/")
+    page.locator("header nav").get_by_role("link", name="ontology", exact=True).click()
+    page.wait_for_url("**/docs/ontology/")
+    version = page.locator("#metadata dt:has-text('Version Info') + dd")
+    from rdflib import OWL, Graph, URIRef
+    served = Graph().parse(data=page.request.get("/ontology", headers={"Accept": "text/turtle"}).text(), format="turtle")
+    expect(version).to_have_text(str(served.value(URIRef("https://w3id.org/alliance-kg/ontology"), OWL.versionInfo)))
+    expect(page.locator("body")).to_contain_text("has obligation")  # the ATOP module is documented
+    page.screenshot(path=SCREENSHOTS / "ui-ontology-docs.png")

@@ -264,17 +264,62 @@ def test_ontology_docs_cover_every_term_with_data_examples(store, tmp_path):
     assert f"In the data: {partnerships[0]['n']} instances, e.g. " in page
 
 
-def test_shipped_ontology_docs_are_served(client):
+def version_in_docs(page: str) -> str:
+    """The value pyLODE shows under "Version Info" in the ontology's metadata."""
+    import re
+    found = re.search(r'owl#versionInfo"[^>]*>Version Info</a>\s*</dt>\s*<dd><p>([^<]+)</p></dd>', page)
+    assert found, "no Version Info in the documentation"
+    return found.group(1)
+
+
+def served_version(client) -> str:
+    from rdflib import OWL, Graph, URIRef
+    response = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    return str(graph.value(URIRef(iris.ONTOLOGY), OWL.versionInfo))
+
+
+def test_ontology_docs_are_made_from_the_ontology_that_ontology_serves(client, monkeypatch, tmp_path):
+    output = tmp_path / "docs" / "index.html"
+    monkeypatch.setattr(ui, "ONTOLOGY_DOCS", output)
+    monkeypatch.setattr(ontology_docs, "_kept", {})
     response = client.get("/docs/ontology/")
     assert response.status_code == 200 and response.mimetype == "text/html"
-    assert iris.ONTOLOGY in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert version_in_docs(page) == served_version(client) == "0.2.0"
+    assert iris.AKG + "hasObligation" in page, "the ATOP module's terms are documented"
+    assert output.read_text(encoding="utf-8") == page, "the page is kept for the next request"
 
 
-def test_missing_ontology_docs_say_how_to_make_them(client, monkeypatch, tmp_path):
+def test_a_stale_ontology_page_is_replaced_not_served(client, monkeypatch, tmp_path):
+    output = tmp_path / "index.html"
+    stale = '<!-- alliance-kg ontology digest: 0 -->\n<html><a href="http://www.w3.org/2002/07/owl#versionInfo">' \
+            'Version Info</a></dt><dd><p>0.1.0</p></dd></html>'
+    output.write_text(stale, encoding="utf-8")
+    monkeypatch.setattr(ui, "ONTOLOGY_DOCS", output)
+    monkeypatch.setattr(ontology_docs, "_kept", {})
+    page = client.get("/docs/ontology/").get_data(as_text=True)
+    assert version_in_docs(page) == served_version(client)
+    assert "0.1.0</p>" not in page and output.read_text(encoding="utf-8") == page
+
+
+def test_no_ontology_page_is_committed():
+    import subprocess
+    tracked = subprocess.run(["git", "ls-files", "docs/ontology"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert tracked == "", "docs/ontology/ is made from the ontology, never committed: " + tracked
+
+
+def test_ontology_docs_without_pylode_say_what_to_install(client, monkeypatch, tmp_path):
+    import sys
     monkeypatch.setattr(ui, "ONTOLOGY_DOCS", tmp_path / "index.html")
+    monkeypatch.setattr(ontology_docs, "_kept", {})
+    monkeypatch.setitem(sys.modules, "pylode", None)
     response = client.get("/docs/ontology/")
-    assert response.status_code == 503 and "alliance-kg docs" in response.get_data(as_text=True)
-    assert str(tmp_path) not in response.get_data(as_text=True), "no server path in an answer"
+    text = response.get_data(as_text=True)
+    assert response.status_code == 503 and "pip install -e '.[docs]'" in text
+    assert str(tmp_path) not in text, "no server path in an answer"
 
 
 # ---- the analysts' guide ------------------------------------------------------------------------------
