@@ -48,10 +48,10 @@ def test_a_malformed_query_over_http_says_what_to_do_and_where(small_app, query,
 
 
 def test_a_malformed_update_says_the_same(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WRITE_KEY": "k", "WRITE_GUARD": False})
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WRITE_KEY": "errors-in-words-key", "WRITE_GUARD": False})
     try:
         response = app.test_client().post("/sparql", data={"update": "INSERT DATA { akg:x akg:y akg:z }"},
-                                          headers={"Authorization": "Bearer k"})
+                                          headers={"Authorization": "Bearer errors-in-words-key"})
     finally:
         app.extensions["alliance_kg.close"]()
     assert response.status_code == 400
