@@ -12,7 +12,7 @@ import requests
 
 from ..conftest import serve
 
-KEY = "limits-test-key"
+KEY = "limits-test-key-0123"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 MEMORY_MB = 1024
 SMALL_GRAPH = "https://example.org/graph/small"
