@@ -155,6 +155,9 @@ def check_nesting(text: str) -> None:
             depth -= 1
 
 
+MAX_PARSED_CHARACTERS = 262_144
+
+
 def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
     read = engine_text(text)
     check_nesting(read)
@@ -163,6 +166,12 @@ def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
     present = [word for word in words if word in lowered]
     if not present:
         return
+    if len(read) > MAX_PARSED_CHARACTERS:  # rdflib's parser takes ~1.5 s a megabyte, in a request thread
+        word = present[-1].upper()
+        refusal = _LOAD_REFUSAL if word == "LOAD" else _service_refusal(allowed_services)
+        raise ForbiddenQuery(f"{refusal}; the request contains the word {word} and, at {len(read):,} characters "
+                             f"(over {MAX_PARSED_CHARACTERS:,}), is too long to be proved free of one",
+                             *_first_word(read, word))
     calls = _parsed_calls(read, update)
     if calls is None:
         word = present[-1].upper()

@@ -236,3 +236,18 @@ def test_a_failing_allowed_service_is_a_502_not_a_store_failure(listener):
         app.extensions["alliance_kg.close"]()
     assert response.status_code == 502, response.text
     assert "SERVICE endpoint could not be queried" in response.text and "store could not be read" not in response.text
+
+
+def test_a_huge_request_naming_service_is_refused_without_a_long_parse(server):
+    """The red team's 9.9 MB queries made the check slow for everyone; a request that long that names
+    SERVICE anywhere is refused at once (the parser would take seconds in a request thread)."""
+    import time
+    query = 'SELECT * WHERE { VALUES ?x { ' + " ".join(f"<urn:service:{i}>" for i in range(60_000)) + " } }"
+    started = time.perf_counter()
+    response = requests.post(f"{server}/sparql", data=query.encode(), timeout=30,
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "too long to be proved free" in response.text
+    assert time.perf_counter() - started < 5
+    small = requests.get(f"{server}/sparql", params={"query": 'ASK { VALUES ?x { <urn:service:1> } }'},
+                         headers=JSON, timeout=30)
+    assert small.status_code == 200 and small.json()["boolean"] is True
