@@ -57,7 +57,7 @@ def test_dyads_count_presumed_apart(store):
 
 
 def test_presumed_without_confirmation_since_2018(store):
-    result = answer(store, "qc-presumed-without-confirmation-since-2018")
+    result = answer(store, "presumed-without-confirmation-since-2018")
     kinds = {}
     for r in result:
         kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
