@@ -99,9 +99,9 @@ def test_entailments_follow_every_write(guarded):
 
 def test_an_update_is_one_transaction(guarded):
     before = count(guarded)
-    # the first operation is fine; the second fails (the graph exists): neither is applied
+    # the first operation is fine; the second fails (the first made the graph): neither is applied
     text = ("INSERT DATA { GRAPH <urn:test:half> { <urn:a> <urn:b> <urn:c> } } ;\n"
-            "CREATE GRAPH <https://w3id.org/alliance-kg/graph/ontology/core>")
+            "CREATE GRAPH <urn:test:half>")
     response = update(guarded, text)
     assert response.status_code == 400, response.text
     assert count(guarded) == before and not ask(guarded, "ASK { <urn:a> <urn:b> <urn:c> }")
