@@ -74,16 +74,12 @@ def refuse_reserved_targets(update: str) -> None:
     Inserts are caught on the candidate (a quad appears where none may); but the candidate holds no
     entailments, so DROP, CLEAR or DELETE DATA of the entailments graph would change nothing there and
     were answered 200 as if done. Decided on the parsed update, only when it names a reserved graph."""
-    from service.store.safety import engine_text
+    from service.store.safety import engine_text, parse
     read = engine_text(update)
     if iris.ENTAILMENTS_GRAPH not in read and ONTOLOGY_GRAPHS not in read:
         return
-    from rdflib.plugins.sparql.parser import parseUpdate
-    try:
-        operations = parseUpdate(read).request
-    except Exception:  # noqa: BLE001 - the engine will name the syntax error
-        return
-    for operation in operations:
+    tree = parse(read, update=True)
+    for operation in tree.request if tree is not None else ():  # unparsable: the engine names the error
         for graph in _targets(operation):
             refuse_reserved(str(graph))
 

@@ -62,21 +62,23 @@ def has_dataset_clause(query: str) -> bool:
     read = engine_text(query)
     if "from" not in read.lower():
         return False
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery
-    try:
-        tree = parseQuery(read)
-    except (ParseBaseException, ValueError, TypeError, RecursionError):
-        return True
-    return "datasetClause" in tree[1]
+    tree = parse(read, update=False)
+    return tree is None or "datasetClause" in tree[1]
 
 
 def update_operations(update: str) -> list | None:
     """The operations of an update as rdflib parses it (what the engine reads), or None if it cannot."""
+    tree = parse(engine_text(update), update=True)
+    return None if tree is None else list(tree.request)
+
+
+def parse(read: str, update: bool):
+    """rdflib's parse tree of a request already read as the engine reads it (engine_text, which must
+    not be applied twice: an escaped backslash would expand again), or None if it cannot be parsed."""
     from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseUpdate
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     try:
-        return list(parseUpdate(engine_text(update)).request)
+        return (parseUpdate if update else parseQuery)(read)
     except (ParseBaseException, ValueError, TypeError, RecursionError):
         return None
 
@@ -112,17 +114,6 @@ def _calls(tree, found: list) -> list:
         for value in tree:
             _calls(value, found)
     return found
-
-
-def _parsed_calls(text: str, update: bool) -> list | None:
-    """What the request calls, or None when it cannot be parsed."""
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    try:
-        tree = (parseUpdate if update else parseQuery)(text)
-    except (ParseBaseException, ValueError, TypeError, RecursionError):
-        return None
-    return _calls(tree, [])
 
 
 def _service_refusal(allowed_services: frozenset[str]) -> str:
@@ -172,13 +163,13 @@ def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
         raise ForbiddenQuery(f"{refusal}; the request contains the word {word} and, at {len(read):,} characters "
                              f"(over {MAX_PARSED_CHARACTERS:,}), is too long to be proved free of one",
                              *_first_word(read, word))
-    calls = _parsed_calls(read, update)
-    if calls is None:
+    tree = parse(read, update)
+    if tree is None:
         word = present[-1].upper()
         refusal = _LOAD_REFUSAL if word == "LOAD" else _service_refusal(allowed_services)
         raise ForbiddenQuery(f"{refusal}; the request contains the word {word} and could not be parsed to "
                              "prove it does not call one", *_first_word(read, word))
-    for kind, term in calls:
+    for kind, term in _calls(tree, []):
         if kind == "LOAD":
             raise ForbiddenQuery(_LOAD_REFUSAL, *_first_word(read, "LOAD"))
         if not (isinstance(term, URIRef) and str(term) in allowed_services):
