@@ -72,6 +72,7 @@ def parse_date(text: str | None) -> dt.date | None:
 
 
 def curated_until(store) -> dt.date | None:
+    """The dataset's akg:curatedUntil, or None when the graph declares none."""
     for row in store.query(CURATED_UNTIL).rows():
         if "until" in row:
             return dt.date.fromisoformat(row["until"].value[:10])

@@ -3,20 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from service.graph import exports
+
 bp = Blueprint("admin", __name__)
 
-# How far the curation of the present reaches (ontology/README.md, "Coverage"): every answer about a
-# date after it is at best presumed, so the health report says it beside the store's size.
-CURATED_UNTIL = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
-SELECT (MAX(?date) AS ?until) WHERE { ?dataset a akg:Dataset ; akg:curatedUntil ?date }"""
-
-
 def curated_until(store) -> str | None:
-    """The dataset's akg:curatedUntil as an ISO date, or None when the graph declares none."""
-    for row in store.query(CURATED_UNTIL).rows():
-        if "until" in row:
-            return row["until"].value
-    return None
+    """How far the curation of the present reaches (ontology/README.md, "Coverage"), as an ISO date:
+    every answer about a date after it is at best presumed, so the health report says it."""
+    until = exports.curated_until(store)
+    return until.isoformat() if until else None
 
 
 @bp.route("/health")
