@@ -207,7 +207,6 @@ def _worker_start(network: bool, memory_mb: int | None = None) -> None:
     query cannot take the machine's memory (the engine aborts the process on a failed allocation);
     without an allowed SERVICE endpoint, give up the network (sandbox.py)."""
     global _memory_mb
-    from service.store import lifeline
     lifeline.in_worker()
     if memory_mb:
         import resource
