@@ -18,6 +18,9 @@
   const MEMBERS = ["state", "member"];
   const STARTS = ["start", "startDate", "memberSince", "since", "accessionDate", "signedOn", "date"];
   const ENDS = ["end", "endDate", "memberUntil", "until"];
+  // A partnership with more members than this (on the chosen date) is drawn as one node, a bloc, joined to
+  // each member: NATO's 32 members make 32 lines instead of 496 crossing ones.
+  const BLOC_SIZE = 8;
   let settings = { idBase: "https://w3id.org/alliance-kg/id/", worldUrl: "/ui/static/world.json" };
   let worldPromise = null;
 
@@ -83,8 +86,9 @@
     keys.forEach((k, i) => colours.set(k, PALETTE[i % PALETTE.length]));
     return colours;
   }
-  function legend(parent, colours, note) {
+  function legend(parent, colours, note, heading) {
     const box = html("div", { class: "akg-legend" }, parent);
+    if (heading) html("span", { class: "akg-legend-heading" }, box, heading + ":");
     for (const [name, colour] of colours) {
       const item = html("span", { class: "akg-legend-item" }, box);
       html("i", { style: `background:${colour}` }, item);
@@ -161,6 +165,49 @@
     return starts.length ? { date: iso(Math.max(...starts)), why: "the latest date in the answer" } : null;
   }
 
+  function plural(n, word) { return n === 1 ? word : word + "s"; }
+  function article(word) { return /^[aeiou]/i.test(word) ? "an" : "a"; }
+  // What the date field does with the answer's rows: with an end column it keeps those in force on the
+  // date; with only a start (events such as a transfer of arms) those dated on or before it.
+  function dateMeaning(startName, endName) {
+    if (!startName) return "(no dates in this answer)";
+    return endName ? "in force on" : "dated on or before";
+  }
+  // What one line of the network stands for, in words (the legend's name for it when there is no ?kind).
+  function edgeMeaning(shape, directed) {
+    if (shape.group) return `states sharing ${article(shape.group)} ${shape.group}`;
+    return directed ? `from ?${shape.pair[0]} to ?${shape.pair[1]}` : `?${shape.pair[0]} and ?${shape.pair[1]} in one row`;
+  }
+  // Names where they overlap no other name and no node: blocs and the best-linked nodes first, each tried
+  // right, left, above and below its node; a name that fits nowhere is shown only on hover.
+  function placeLabels(labels, nodes, width, height) {
+    const taken = nodes.map((d) => ({ x: d.x - d.r, y: d.y - d.r, w: 2 * d.r, h: 2 * d.r, node: d }));
+    let hidden = 0;
+    labels.sort((p, q) => (q.node.bloc ? 1 : 0) - (p.node.bloc ? 1 : 0) || q.node.degree - p.node.degree);
+    const fitting = (d, text) => {
+      const w = text.getComputedTextLength() + 2, h = d.bloc ? 13 : 11, gap = d.r + 3;
+      const places = [[d.x + gap, d.y - h / 2, "start"], [d.x - gap - w, d.y - h / 2, "end"],
+        [d.x - w / 2, d.y - gap - h, "middle"], [d.x - w / 2, d.y + gap, "middle"]];
+      return places.map(([x, y, anchor]) => ({ x: x, y: y, w: w, h: h, anchor: anchor }))
+        .find((box) => box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height &&
+          !(d.bloc ? taken.filter((t) => !t.node) : taken).some((t) => t.node !== d &&
+            box.x < t.x + t.w && t.x < box.x + box.w && box.y < t.y + t.h && t.y < box.y + box.h));
+    };
+    for (const { node: d, text } of labels) {
+      let fit = fitting(d, text);
+      const short = /\(([^()]+)\)\s*$/.exec(d.label);  // "North Atlantic Treaty Organization (NATO)": NATO
+      if (!fit && d.bloc && short) { text.textContent = short[1]; fit = fitting(d, text); }
+      const w = fit ? fit.w : 0, h = fit ? fit.h : 0;
+      if (!fit) { text.classList.add("akg-label-hidden"); hidden++; continue; }
+      taken.push(Object.assign({ node: null }, fit));
+      const x = fit.anchor === "start" ? fit.x + 1 : fit.anchor === "end" ? fit.x + w - 1 : fit.x + w / 2;
+      text.setAttribute("x", x.toFixed(1));
+      text.setAttribute("y", (fit.y + h - 3).toFixed(1));
+      text.setAttribute("text-anchor", fit.anchor);
+    }
+    return hidden;
+  }
+
   // ---- network ------------------------------------------------------------------------------------
   function networkShape(variables) {
     const pair = EDGE_PAIRS.find(([a, b]) => variables.includes(a) && variables.includes(b));
@@ -180,10 +227,13 @@
       return nodes.get(id);
     };
     const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
-    const link = (a, b, via, kindValue, undated) => {
+    const link = (a, b, via, kindValue, undated, membership) => {
       if (a.id === b.id) return;
-      const key = directed || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
-      if (!edges.has(key)) { edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true }); a.degree++; b.degree++; }
+      const key = directed || membership || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
+      if (!edges.has(key)) {
+        edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true, membership: membership });
+        a.degree++; b.degree++;
+      }
       const edge = edges.get(key);
       if (via) edge.via.add(via);
       edge.undated = edge.undated && undated;
@@ -192,20 +242,30 @@
       for (const r of keep) {
         if (!value(r, shape.pair[0]) || !value(r, shape.pair[1])) continue;
         const via = value(r, "partnershipLabel") || value(r, "alliances") || value(r, "items") || value(r, "itemLabel") || value(r, "eventLabel");
-        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName));
+        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName), false);
       }
     } else {
       const byGroup = new Map();
       for (const r of keep) {
         const g = value(r, shape.group);
         if (!g || !value(r, shape.member)) continue;
-        if (!byGroup.has(g)) byGroup.set(g, { label: labelOf(r, shape.group), members: [] });
-        byGroup.get(g).members.push({ node: node(r, shape.member), kind: value(r, kindName), undated: !value(r, startName) });
+        if (!byGroup.has(g)) byGroup.set(g, { label: labelOf(r, shape.group), kind: value(r, kindName), members: new Map() });
+        const member = node(r, shape.member);
+        const undated = !value(r, startName);
+        const known = byGroup.get(g).members.get(member.id);
+        byGroup.get(g).members.set(member.id, { node: member, undated: known ? known.undated && undated : undated });
       }
-      for (const { label, members } of byGroup.values()) {
-        for (let i = 0; i < members.length; i++) {
-          for (let j = i + 1; j < members.length; j++) {
-            link(members[i].node, members[j].node, label, members[i].kind, members[i].undated || members[j].undated);
+      for (const [g, { label, kind: groupKind, members }] of byGroup) {
+        const list = [...members.values()];
+        if (list.length > BLOC_SIZE) {  // one node for the bloc, a line to each member: n lines, not n(n-1)/2
+          const hub = { id: g, label: label, degree: 0, bloc: true, members: list.length };
+          nodes.set(g, hub);
+          for (const m of list) link(hub, m.node, label, groupKind, m.undated, true);
+          continue;
+        }
+        for (let i = 0; i < list.length; i++) {
+          for (let j = i + 1; j < list.length; j++) {
+            link(list[i].node, list[j].node, label, groupKind, list[i].undated || list[j].undated, false);
           }
         }
       }
@@ -295,20 +355,25 @@
       const kindName = first(a.variables, ["kind", "kindLabel", "confidence"]);
       const root = html("div", { class: "akg-view akg-network" }, this.yasr.resultsEl);
       const opening = startName ? answerDate(a, startName, endName) : null;
-      const ui = controls(root, { dateText: startName ? "in force on" : "(no dates in this answer)", kinds: kindsOf(a.rows, kindName),
+      const ui = controls(root, { dateText: dateMeaning(startName, endName), kinds: kindsOf(a.rows, kindName),
         date: opening ? opening.date : "" });
       if (!startName) ui.date.disabled = true;
       const picture = html("div", { class: "akg-picture" }, root);
       const render = () => {
         picture.replaceChildren();
         const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
-        ui.status.textContent = `${nodes.length} nodes, ${edges.length} links` +
-          (shape.group ? ` (states sharing a ${shape.group})` : "") + dateNote(ui, opening);
+        const blocs = nodes.filter((d) => d.bloc);
+        const actors = nodes.length - blocs.length;
+        ui.status.textContent = `${actors} ${shape.group ? plural(actors, "state") : plural(actors, "node")}` +
+          (blocs.length ? `, ${blocs.length} ${plural(blocs.length, "bloc")}` : "") + `, ${edges.length} ${plural(edges.length, "line")}` +
+          (shape.group ? ` (states sharing ${article(shape.group)} ${shape.group})` : "") + dateNote(ui, opening);
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 900);
         const height = Math.max(420, Math.min(760, 220 + nodes.length * 6));
         layout(nodes, edges, width, height);
-        const kinds = [...new Set(edges.map((e) => e.kind || "link"))].sort();
+        const meaning = edgeMeaning(shape, directed);
+        const kinds = [...new Set(edges.map((e) => e.kind || meaning))].sort();
         const colours = colourFor(kinds);
+        const colourOf = (e) => colours.get(e.kind || meaning);
         const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
         title(svg, "Network: " + ui.status.textContent);
         const defs = el("defs", {}, svg);
@@ -319,21 +384,38 @@
         }
         const edgeLayer = el("g", { class: "akg-edges" }, svg);
         for (const e of edges) {
-          const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colours.get(e.kind || "link"),
-            "stroke-width": Math.min(1 + e.via.size, 5), "stroke-opacity": 0.55, class: "akg-edge" }, edgeLayer);
-          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || "link")})`);
+          const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colourOf(e),
+            "stroke-width": e.membership ? 1 : Math.min(1 + e.via.size, 5), "stroke-opacity": e.membership ? 0.4 : 0.55,
+            class: "akg-edge" + (e.membership ? " akg-membership" : "") }, edgeLayer);
+          if (e.membership) line.dataset.bloc = e.a.id;
+          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || meaning)})`);
           if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
-          title(line, `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
+          title(line, e.membership ? `${e.b.label}: member of ${e.a.label}` :
+            `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
         }
         const nodeLayer = el("g", { class: "akg-nodes" }, svg);
+        const labels = [];
         for (const d of nodes) {
-          const anchor = el("a", { href: localLink(d.id), class: "akg-node" }, nodeLayer);
-          el("circle", { cx: d.x, cy: d.y, r: 3 + Math.min(Math.sqrt(d.degree), 5) }, anchor);
-          el("text", { x: d.x + 7, y: d.y + 4 }, anchor).textContent = d.label;
-          title(anchor, `${d.label}: ${d.degree} partner${d.degree === 1 ? "" : "s"}`);
+          const anchor = el("a", { href: localLink(d.id), class: d.bloc ? "akg-bloc" : "akg-node" }, nodeLayer);
+          d.r = d.bloc ? 5 + Math.min(Math.sqrt(d.members), 8) : 3 + Math.min(Math.sqrt(d.degree), 5);
+          if (d.bloc) {
+            const colour = colourOf(edges.find((e) => e.a === d) || {});
+            el("rect", { x: d.x - d.r, y: d.y - d.r, width: 2 * d.r, height: 2 * d.r, rx: 2, fill: colour }, anchor);
+            title(anchor, `${d.label}: a bloc of ${d.members} members, each joined to it by a line`);
+          } else {
+            el("circle", { cx: d.x, cy: d.y, r: d.r }, anchor);
+            title(anchor, `${d.label}: ${d.degree} ${plural(d.degree, "line")}`);
+          }
+          const text = el("text", { x: d.x + d.r + 3, y: d.y + 4 }, anchor);
+          text.textContent = d.label;
+          labels.push({ node: d, text: text });
         }
+        const hidden = placeLabels(labels, nodes, width, height);
         legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
-          (edges.some((e) => e.undated) ? "dashed: undated" : ""));
+          (blocs.length ? `A square is a partnership of more than ${BLOC_SIZE} members (a bloc), with a line to each member. ` : "") +
+          (edges.some((e) => e.undated) ? "Dashed: undated. " : "") +
+          (hidden ? `${hidden} ${plural(hidden, "name")} not written where ${hidden === 1 ? "it" : "they"} would overlap: hover a node to see it.` : ""),
+          !kindName ? "" : shape.group ? "Colour: the kind of the shared partnership" : "Colour: ?" + kindName);
       };
       ui.form.addEventListener("change", render);
       render();
@@ -346,6 +428,13 @@
     return stateName ? { state: stateName, group: first(variables, GROUPS.concat(["kind"])) } : null;
   }
   const project = ([lon, lat], scale) => [(lon + 180) * scale, (84 - lat) * scale];
+  // A row's partnership is an alliance when its ?kind says so (memberships-over-time.rq: "alliance") or its
+  // ?isAlliance is true (in-force-on-date.rq), or when the answer's groups are ?alliance themselves.
+  function isAlliance(shape, row) {
+    if (shape.group === "alliance" || value(row, "isAlliance") === "true") return true;
+    const kind = value(row, "kind");
+    return !!kind && /alliance/i.test(kind) && !/no alliance|not an alliance/i.test(kind);
+  }
 
   class MapView {
     constructor(yasr) { this.yasr = yasr; this.priority = 2; this.label = "Map"; }
@@ -372,28 +461,46 @@
           picture.replaceChildren();
           const groupsOf = new Map();   // state key -> set of group labels
           const groupSize = new Map();  // group label -> number of states
+          const allianceGroups = new Set();
           for (const r of a.rows) {
             if (!inForce(r, startName, endName, ui.day())) continue;
             const key = stateKey(r, shape.state);
             if (!key) continue;
             const group = shape.group ? labelOf(r, shape.group) : "in the answer";
+            if (isAlliance(shape, r)) allianceGroups.add(group);
             if (!groupsOf.has(key)) groupsOf.set(key, new Set());
             if (!groupsOf.get(key).has(group)) { groupsOf.get(key).add(group); groupSize.set(group, (groupSize.get(group) || 0) + 1); }
           }
-          const ordered = [...groupSize.keys()].sort((x, y) => groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
+          // alliances first, then the larger: the first colours, the first stripes and the head of each list
+          const ordered = [...groupSize.keys()].sort((x, y) => allianceGroups.has(y) - allianceGroups.has(x) ||
+            groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
           const colours = colourFor(ordered);
           const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
           const scale = width / 360;
           const height = Math.round(142 * scale);
           const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
+          const defs = el("defs", {}, svg);
+          const stripes = new Map();  // a state in several groups: diagonal stripes of their colours, in that order
+          const fillOf = (list) => {
+            if (list.length === 1) return colours.get(list[0]);
+            const key = list.join("\n");
+            if (!stripes.has(key)) {
+              const id = "akg-stripes-" + stripes.size, band = 3;
+              const pattern = el("pattern", { id: id, patternUnits: "userSpaceOnUse", width: band * list.length, height: 10,
+                patternTransform: "rotate(45)" }, defs);
+              list.forEach((g, i) => el("rect", { x: band * i, y: 0, width: band, height: 10, fill: colours.get(g) }, pattern));
+              stripes.set(key, `url(#${id})`);
+            }
+            return stripes.get(key);
+          };
           el("rect", { width: width, height: height, class: "akg-sea" }, svg);
           let coloured = 0;
           for (const country of world.countries) {
             const groups = groupsOf.get(country.key);
-            // a state in several partnerships takes the colour of the largest; the tooltip lists all
-            const fill = groups ? colours.get(ordered.find((g) => groups.has(g))) : "#e4e4e4";
+            const list = groups ? ordered.filter((g) => groups.has(g)) : [];
+            const fill = groups ? fillOf(list) : "#e4e4e4";
             const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : ""), "data-key": country.key }, svg);
-            if (groups) coloured++;
+            if (groups) { coloured++; anchor.dataset.groups = list.join(" | "); }
             if (country.rings.length) {
               const d = country.rings.map((ring) => "M" + ring.map((p) => project(p, scale).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
               el("path", { d: d, fill: fill }, anchor);
@@ -401,10 +508,11 @@
               const [x, y] = project(country.label, scale);
               el("circle", { cx: x, cy: y, r: 3, fill: fill }, anchor);
             }
-            title(anchor, country.name + (groups ? ": " + [...groups].join("; ") : ""));
+            title(anchor, country.name + (groups ? ": " + list.map((g) => g + (allianceGroups.has(g) ? " (alliance)" : "")).join("; ") : ""));
           }
           ui.status.textContent = `${groupsOf.size} states in the answer` + dateNote(ui, opening);
-          legend(picture, colours, "a state in several partnerships takes the colour of the largest; hover for all");
+          legend(picture, colours, stripes.size ? "A state in several is striped in their colours, alliances first; hover for the list." : "",
+            allianceGroups.size && allianceGroups.size < ordered.length ? `Alliances first (${allianceGroups.size}), then the other partnerships` : "");
           html("p", { class: "akg-attribution" }, picture, world.attribution);
           svg.dataset.coloured = String(coloured);
         };
@@ -452,7 +560,7 @@
         const year = 365.25 * 864e5;
         const from = Math.min(...starts) - year, to = Math.max(...ends, ...starts) + year;
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
-        const left = 260, right = 20, rowHeight = 11, laneGap = 20, top = 28;
+        const left = 260, right = 20, rowHeight = 15, laneGap = 20, top = 28;
         const x = (t) => left + ((t - from) / (to - from)) * (width - left - right);
         const height = top + dated.length * rowHeight + lanes.size * laneGap + 10;
         const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
@@ -482,7 +590,7 @@
             } else {
               el("circle", { cx: x(s), cy: y + rowHeight / 2, r: 4, fill: colour }, mark);
             }
-            el("text", { x: left - 6, y: y + rowHeight - 2, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
+            el("text", { x: left - 6, y: y + rowHeight - 3, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
             title(mark, `${label}${lane && label !== lane ? " (" + lane + ")" : ""}: ${value(r, startName)}` +
               (endName ? ` to ${value(r, endName) || "today (still in force)"}` : ""));
             y += rowHeight;
