@@ -396,3 +396,15 @@ def test_a_long_answer_shows_its_first_page_of_rows(page):
     columns = page.locator(".yasr table.dataTable thead th").evaluate_all("ths => ths.map(th => th.offsetWidth)")
     assert min(w for w in columns if w) > 60, columns  # widths follow the values, no column squeezed
     page.screenshot(path=SCREENSHOTS / "ui-table-4662-rows.png")
+
+
+def test_a_state_pages_partner_diagram_shows_the_present(page):
+    page.goto("/id/state/RUS")
+    network = page.locator("section#network")
+    expect(network.locator("svg a.partner[href='/id/actor/houthis']")).to_have_count(1)
+    expect(network.locator("svg a.partner[href='/id/state/cow-auh']")).to_have_count(0)
+    past = network.locator("details#past-partners")
+    expect(past).not_to_have_attribute("open", "")
+    past.locator("summary").click()
+    expect(past.get_by_role("link", name="Austria-Hungary")).to_be_visible()
+    network.screenshot(path=SCREENSHOTS / "ui-state-partners.png")
