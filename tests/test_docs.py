@@ -73,3 +73,35 @@ def test_every_route_is_documented(route):
 
 def test_the_docs_check_sees_every_route():
     assert {"/sparql", "/rdf-graphs", "/health", "/check", "/metrics", "/"} <= set(ROUTES)
+
+
+def test_the_notebooks_imports_are_in_the_extra_the_readme_names():
+    """README names one pip command for docs/examples/alliances.ipynb; every module the notebook imports
+    comes with Python, with the project's own dependencies or with that extra."""
+    import ast
+    import importlib.metadata
+    import json
+    import re
+    import sys
+    import tomllib
+
+    extra = re.search(r"pip install -e '\.\[(\w+)\]' && \S*jupyter lab\s+docs/examples/alliances\.ipynb", DOCS)
+    assert extra, "README names no extra to install for docs/examples/alliances.ipynb"
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    requirement_name = lambda r: re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower()
+    offered = {requirement_name(r) for r in project["dependencies"] + project["optional-dependencies"][extra[1]]}
+    notebook = json.loads((PROJECT_ROOT / "docs" / "examples" / "alliances.ipynb").read_text())
+    modules = set()
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            for statement in ast.walk(ast.parse("".join(cell["source"]))):
+                if isinstance(statement, ast.Import):
+                    modules |= {alias.name.split(".")[0] for alias in statement.names}
+                elif isinstance(statement, ast.ImportFrom):
+                    modules.add(statement.module.split(".")[0])
+    distributions = importlib.metadata.packages_distributions()
+    missing = {m for m in modules - set(sys.stdlib_module_names)
+               if not {d.lower() for d in distributions.get(m, [m])} & offered}
+    assert {"pandas", "SPARQLWrapper", "matplotlib"} <= modules
+    assert not missing, f"the notebook imports {sorted(missing)}, in no dependency and not in the {extra[1]} extra"
+    assert "jupyterlab" in offered  # the README's command opens it in JupyterLab

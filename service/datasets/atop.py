@@ -212,8 +212,12 @@ class Builder:
             key = NON_COW_MEMBER_KEY.format(code=number)
         return STATE[key]
 
-    def name(self, code: str) -> str:
-        return self.state_names.get(int(code), f"state {code}")
+    def name(self, code: str, row: dict, prefix: tuple[str, str, str]) -> str:
+        """The member's name on the day the row dates (its year, month and day columns `prefix`): 1912's
+        pacts name Serbia, not COW's Yugoslavia (states.COW_NAMES_BY_DATE)."""
+        year, month, day = (int(row[column] or 0) for column in prefix)
+        on = f"{year:04d}-{max(month, 1):02d}-{max(day, 1):02d}" if year else None
+        return states.cow_name(int(code), self.state_names.get(int(code), f"state {code}"), on)
 
     def derived(self, g: Graph, subject: URIRef, row: dict, relative: str) -> None:
         g.add((subject, PROV.wasDerivedFrom, FILE_SOURCES[relative]))
@@ -286,7 +290,7 @@ class Builder:
         phases = sorted(phases, key=lambda r: int(r["phase"]))
         first_members = members_of.get((atopid, phases[0]["phase"]), [])
         codes = sorted({r["member"] for r in first_members}, key=int)
-        names = [self.name(c) for c in codes]
+        names = [self.name(c, alliance, ("begyr", "begmo", "begday")) for c in codes]
         who = ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:4])} and {len(names) - 4} others"
         g.add((partnership, RDF.type, AKG.SecurityPartnership))
         g.add((partnership, RDFS.label, Literal(f"ATOP {atopid}: {who} ({alliance['begyr']})", lang="en")))
@@ -402,7 +406,8 @@ class Builder:
             g.add((partnership, AKG.hasMembership, membership))
             g.add((membership, RDF.type, AKG.Membership))
             phase = "" if row["phase"] == "0" else f", phase {row['phase']}"
-            g.add((membership, RDFS.label, Literal(f"{self.name(row['member'])} in ATOP {row['atopid']}{phase}", lang="en")))
+            g.add((membership, RDFS.label, Literal(f"{self.name(row['member'], row, ('yrent', 'moent', 'dayent'))} in ATOP {row['atopid']}{phase}",
+                                                  lang="en")))
             g.add((membership, AKG.member, state))
             g.add((membership, AKG.atopPhase, Literal(int(row["phase"]), datatype=XSD.integer)))
             self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)

@@ -139,6 +139,31 @@ COW_EXCEPTIONS = {
 }
 COW_LAST_YEAR = "2016"
 
+# COW keeps one name for a code across its spells; where the state's name changed, a label dated before
+# (or after) the change says the name of that day. code -> ((first day of the next name, name), ...,
+# (None, the name from the last change on)); ISO dates compare as strings.
+COW_NAMES_BY_DATE = {
+    # 345, "Yugoslavia" in COW from 1878, was the Kingdom of Serbia until Crown Prince Alexander proclaimed
+    # the Kingdom of Serbs, Croats and Slovenes on 1 December 1918 (Archives of Yugoslavia, "December 1
+    # Act - Promulgation of the Kingdom of Serbs, Croats and Slovenes", http://www.arhivyu.rs/active/en/home/
+    # glavna_navigacija/leksikon_jugoslavije/konstitutivni_akti_jugoslavije/prvodecembarski_akt.html), and
+    # is Serbia again from 5 June 2006, when the National Assembly made the Republic of Serbia the successor
+    # of the State Union of Serbia and Montenegro (National Assembly of the Republic of Serbia, "Chairman
+    # Markovic writes to Council of Europe and OSCE Parliamentary Assemblies", 8 June 2006,
+    # http://www.parlament.gov.rs/Chairman_Markovic_writes_to_Council_of_Europe_and_OSCE_Parliamentary_Assemblies.11849.537.html).
+    345: (("1918-12-01", "Serbia"), ("2006-06-05", "Yugoslavia"), (None, "Serbia")),
+}
+
+
+def cow_name(code: int, name: str, on: str | None) -> str:
+    """The state's name on a day (ISO date): COW's `name`, unless COW_NAMES_BY_DATE says otherwise."""
+    if on is None:
+        return name
+    for until, dated_name in COW_NAMES_BY_DATE.get(code, ()):
+        if until is None or on < until:
+            return dated_name
+    return name
+
 # NE name field suffix -> language tag (the 26 languages; EN is the label).
 NAME_LANGUAGES = {
     "AR": "ar", "BN": "bn", "DE": "de", "EL": "el", "EN": "en", "ES": "es", "FA": "fa",
@@ -328,7 +353,9 @@ def add_cow_system(g: Graph, raw_dir: Path, current_keys: set[str]) -> None:
             spell = SYSTEM_MEMBERSHIP[f"{key}-{n}"]
             g.add((s, AKG.hasSystemMembership, spell))
             g.add((spell, RDF.type, AKG.SystemMembership))
-            g.add((spell, RDFS.label, Literal(f"{row['statenme']} in the state system, spell {n}", lang="en")))
+            start = _cow_date(row["styear"], row["stmonth"], row["stday"])
+            g.add((spell, RDFS.label, Literal(f"{cow_name(code, row['statenme'], str(start))} in the state system, spell {n}",
+                                              lang="en")))
             g.add((spell, AKG.startDate, _cow_date(row["styear"], row["stmonth"], row["stday"])))
             if (row["endyear"], row["endmonth"], row["endday"]) != (COW_LAST_YEAR, "12", "31"):
                 g.add((spell, AKG.endDate, _cow_date(row["endyear"], row["endmonth"], row["endday"])))

@@ -6,6 +6,7 @@ IRI with a character that could end the term.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -182,19 +183,31 @@ def diffusion_of(store, iri: str) -> list[dict]:
     return [_plain(r) for r in rows]
 
 
-def partners(store, iri: str) -> list[dict]:
+def partners(store, iri: str, today: str) -> list[dict]:
     """The actors sharing a partnership with this one, and those it exchanged military diffusion with;
     diffusion partners first (few, and the picture's dashed lines are their only trace), then by the
-    number of shared partnerships (a state in ATOP's many pacts has dozens of partners)."""
+    number of shared partnerships (a state in ATOP's many pacts has dozens of partners). `shared_now`
+    counts the shared partnerships in force on `today` (an ISO date): not ended, and neither actor's
+    memberships of it all ended, so that a page can draw the present apart from two centuries of history."""
     a = node(iri)
+    day = f'"{dt.date.fromisoformat(today).isoformat()}"^^xsd:date'
+
+    def left(actor: str) -> str:  # every recorded membership of the actor in ?partnership has ended
+        return (f"(EXISTS {{ ?partnership akg:hasMembership ?m . ?m akg:member {actor} }} && NOT EXISTS {{ "
+                f"?partnership akg:hasMembership ?m . ?m akg:member {actor} . "
+                f"FILTER NOT EXISTS {{ ?m akg:endDate ?e FILTER(?e <= {day}) }} }})")
     rows = select(store, f"""
-        SELECT ?partner (COUNT(DISTINCT ?partnership) AS ?shared) (COUNT(DISTINCT ?event) AS ?diffusion) WHERE {{
-          {{ ?partnership akg:hasMember {a}, ?partner . }}
+        SELECT ?partner (COUNT(DISTINCT ?partnership) AS ?shared) (COUNT(DISTINCT ?current) AS ?sharedNow)
+               (COUNT(DISTINCT ?event) AS ?diffusion) WHERE {{
+          {{ ?partnership akg:hasMember {a}, ?partner .
+             BIND(EXISTS {{ ?partnership akg:endDate ?end FILTER(?end <= {day}) }} || {left(str(a))} || {left("?partner")}
+                  AS ?ended)
+             BIND(IF(?ended, ?none, ?partnership) AS ?current) }}
           UNION
           {{ ?event akg:diffusedFrom|akg:diffusedTo {a} ; akg:diffusedFrom|akg:diffusedTo ?partner . }}
           FILTER(?partner != {a})
-        }} GROUP BY ?partner ORDER BY DESC(?diffusion > 0) DESC(?shared) ?partner""")
-    return [{"partner": r["partner"].value, "shared": int(r["shared"].value),
+        }} GROUP BY ?partner ORDER BY DESC(?diffusion > 0) DESC(?sharedNow) DESC(?shared) ?partner""")
+    return [{"partner": r["partner"].value, "shared": int(r["shared"].value), "shared_now": int(r["sharedNow"].value),
              "diffusion": int(r["diffusion"].value)} for r in rows]
 
 

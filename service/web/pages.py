@@ -62,7 +62,7 @@ def entity_page(store, iri: str) -> dict:
     mentioned = _mentioned(page, all_types)
     names = describe.labels(store, mentioned)
     if ACTOR in all_types:
-        page["network"] = network_picture(iri, describe.partners(store, iri), names, store)
+        page["network"] = network_picture(iri, describe.partners(store, iri, dt.date.today().isoformat()), names, store)
     page["labels"] = names
     page["members"].sort(key=lambda m: (m["start"] or "9999", names.get(m["member"], m["member"])))
     for statement in page["statements"]:
@@ -111,21 +111,32 @@ def _mentioned(page: dict, types: set[str]) -> set[str]:
 
 
 def network_picture(center: str, partners: list[dict], names: dict, store) -> dict | None:
-    """A radial picture: the actor in the middle, its partners on a circle, line width by shared partnerships."""
+    """A radial picture of the present: the actor in the middle, on a circle the partners it shares a
+    partnership in force with (line width by how many) or military diffusion with; each name along its
+    ray, so that neighbours' names never cross. Partners of ended partnerships only are the `past`, listed
+    apart (Austria-Hungary does not stand beside the Houthis)."""
     if not partners:
         return None
-    shown = partners[:NETWORK_LIMIT]
-    names = names | describe.labels(store, {p["partner"] for p in shown} - set(names))
+    present = [p for p in partners if p["shared_now"] or p["diffusion"]]
+    past = [p for p in partners if not (p["shared_now"] or p["diffusion"])]
+    shown = present[:NETWORK_LIMIT]
+    names = names | describe.labels(store, {p["partner"] for p in partners} - set(names))
     size, radius = 640, 230
     middle = size / 2
     nodes = []
     for index, partner in enumerate(shown):
         angle = 2 * math.pi * index / len(shown) - math.pi / 2
         x, y = middle + radius * math.cos(angle), middle + radius * math.sin(angle)
+        right = math.cos(angle) >= -1e-9
         nodes.append({"iri": partner["partner"], "label": names.get(partner["partner"], curie(partner["partner"])),
-                      "x": round(x, 1), "y": round(y, 1), "shared": partner["shared"],
-                      "diffusion": partner["diffusion"], "anchor": "start" if math.cos(angle) >= 0 else "end",
-                      "label_x": round(middle + (radius + 12) * math.cos(angle), 1),
-                      "label_y": round(middle + (radius + 12) * math.sin(angle) + 4, 1)})
-    return {"size": size, "middle": middle, "center": center, "nodes": nodes,
-            "hidden": len(partners) - len(shown), "label": names.get(center, curie(center))}
+                      "x": round(x, 1), "y": round(y, 1), "shared": partner["shared_now"],
+                      "diffusion": partner["diffusion"], "anchor": "start" if right else "end",
+                      "label_x": round(middle + (radius + 10) * math.cos(angle), 1),
+                      "label_y": round(middle + (radius + 10) * math.sin(angle), 1),
+                      "rotate": round(math.degrees(angle) if right else math.degrees(angle) + 180, 1)})
+    past_rows = sorted(({"iri": p["partner"], "label": names.get(p["partner"], curie(p["partner"])), "shared": p["shared"]}
+                        for p in past), key=lambda p: (-p["shared"], p["label"].lower()))
+    not_drawn = [{"iri": p["partner"], "label": names.get(p["partner"], curie(p["partner"])), "shared": p["shared_now"]}
+                 for p in present[NETWORK_LIMIT:]]
+    return {"size": size, "middle": middle, "center": center, "nodes": nodes, "past": past_rows,
+            "not_drawn": not_drawn, "label": names.get(center, curie(center))}

@@ -21,7 +21,8 @@ INSTALL_COMMAND = "npm ci --prefix service/web/static"
 ONTOLOGY_DOCS = Path(__file__).resolve().parents[2] / "docs" / "ontology" / "index.html"
 HEADER_FIELDS = ("title", "question", "serves", "expects")
 
-OWN_FILES = {"workbench.js": "text/javascript", "completion.js": "text/javascript", "views.js": "text/javascript", "workbench.css": "text/css",
+OWN_FILES = {"workbench.js": "text/javascript", "completion.js": "text/javascript", "views.js": "text/javascript",
+             "network.js": "text/javascript", "workbench.css": "text/css",
              "world.json": "application/json", "favicon.svg": "image/svg+xml"}
 
 bp = Blueprint("ui", __name__, template_folder="templates")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from service.datasets import atop, states
 
@@ -324,3 +324,22 @@ def test_after_2018_facts_are_not_doubled(store):
                 "russia-iran-treaty-2025"):
         assert key.split(":")[-1] not in [line.split()[0].split(":")[-1] for line in text.splitlines()
                                           if line and not line[0].isspace() and not line.startswith(("#", "@"))]
+
+
+def test_a_state_is_named_as_it_was_on_the_day_not_by_cows_one_name(graph):
+    """COW names code 345 "Yugoslavia" from 1878; the Balkan League of 1912 (ATOP 1480) was Serbia's with
+    Montenegro, and the Little Entente of 1920-21 (ATOP 2050) Yugoslavia's (issue 16 item 10)."""
+    label = lambda iri: str(graph.value(iri, RDFS.label))
+    assert label(P["atop-1480"]) == "ATOP 1480: Montenegro, Serbia (1912)"
+    assert label(atop.MEMBERSHIP["atop-1480-SRB"]) == "Serbia in ATOP 1480"
+    assert label(P["atop-2050"]) == "ATOP 2050: Czechoslovakia, Yugoslavia (1920)"
+    before_1918 = [label(s) for s, o in graph.subject_objects(RDFS.label) if "Yugoslavia" in o
+                   and re.search(r"\((18\d\d|190\d|191[0-7])\)$", str(o))]
+    assert before_1918 == []
+
+
+@pytest.mark.parametrize("day, name", [("1912-10-13", "Serbia"), ("1918-11-30", "Serbia"), ("1918-12-01", "Yugoslavia"),
+                                       ("1991-06-25", "Yugoslavia"), ("2006-06-05", "Serbia"), (None, "Yugoslavia")])
+def test_cow_345_is_serbia_before_1918_and_after_2006(day, name):
+    assert states.cow_name(345, "Yugoslavia", day) == name
+    assert states.cow_name(2, "United States of America", day) == "United States of America"

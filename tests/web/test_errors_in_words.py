@@ -3,6 +3,7 @@ add) or the keyword a typo meant, and keeps its position, over HTTP and in the C
 port and `docs` without pyLODE say so in one line, without a traceback; pyLODE's logging stays quiet."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -116,3 +117,23 @@ def test_pylode_leaves_the_logging_as_it_found_it():
     run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
+
+
+def test_serve_says_where_the_query_ui_is(tmp_path):
+    """The start-up lines name the UI at / beside the endpoint (issue 16 item 10): a newcomer opens it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", "from service.cli import main; main()", "serve", "--port", str(port)],
+                              cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "ALLIANCE_KG_DATA_DIR": str(tmp_path)})
+    try:
+        lines = []
+        for line in server.stderr:
+            lines.append(line.strip())
+            if "query UI" in line or len(lines) > 20:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert lines[-1] == f"alliance-kg: SPARQL endpoint at http://127.0.0.1:{port}/sparql, query UI at http://127.0.0.1:{port}/", lines

@@ -1,6 +1,7 @@
 """Linked data: /id/... and the ontology dereference by content negotiation, pages link locally."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -263,3 +264,26 @@ def test_state_page_leads_with_todays_partnerships_alliances_first_and_folds_his
     assert any(p.startswith("before 1914") for p in periods)  # the 19th century is folded away
     assert text(head).count(" in force") >= 1 and "1815" not in text(head)
     assert 'td.date { white-space: nowrap; }' in page and '<td class="date">2024-06-19</td>' in head
+
+
+def test_state_page_draws_the_partners_of_today_and_folds_those_of_the_past(client, store):
+    """Russia's partner diagram: partners in a partnership in force today, or in military diffusion; not
+    Austria-Hungary, whose ten pacts with Russia all ended before 1918 (issue 16 item 5): it is listed,
+    folded, with the other partners of ended partnerships only."""
+    network = section(client.get("/id/state/RUS", headers={"Accept": "text/html"}).data, "network")
+    picture, _, below = network.partition("</svg>")
+    drawn = set(re.findall(r'<a href="(/id/[^"]+)" class="partner">', picture))
+    assert {"/id/state/PRK", "/id/state/CHN", "/id/actor/houthis"} <= drawn
+    assert "/id/state/cow-auh" not in drawn
+    past = re.search(r'<details class="period" id="past-partners">(.*?)</details>', below, re.DOTALL)
+    assert past and 'href="/id/state/cow-auh">Austria-Hungary</a>' in past.group(1)
+    assert not drawn & set(re.findall(r'href="(/id/[^"]+)"', past.group(1)))
+    # each drawn partner shares with Russia a partnership that has not ended, or a diffusion event
+    for href in drawn - {"/id/actor/houthis"}:
+        partner = "https://w3id.org/alliance-kg" + href
+        assert store.query(f"""PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+            ASK {{ {{ ?p akg:hasMember <https://w3id.org/alliance-kg/id/state/RUS>, <{partner}>
+                     FILTER NOT EXISTS {{ ?p akg:endDate ?end FILTER(?end <= "{dt.date.today()}"^^<http://www.w3.org/2001/XMLSchema#date>) }} }}
+                   UNION {{ ?e akg:diffusedFrom|akg:diffusedTo <https://w3id.org/alliance-kg/id/state/RUS>, <{partner}> }} }}"""), href
+    # names run along their rays: one rotation per drawn name
+    assert picture.count('transform="rotate(') == len(drawn)

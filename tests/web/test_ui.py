@@ -79,7 +79,7 @@ def test_yasgui_is_pinned_and_not_committed():
 
 
 def test_own_scripts_are_served_and_nothing_else(client):
-    for name in ("workbench.js", "views.js", "workbench.css", "world.json"):
+    for name in ("workbench.js", "views.js", "network.js", "workbench.css", "world.json"):
         assert client.get(f"/ui/static/{name}").status_code == 200, name
     for path in ("package.json", "package-lock.json", "node_modules/@zazuko/yasgui/package.json", "../ui.py"):
         assert client.get(f"/ui/static/{path}").status_code == 404, path

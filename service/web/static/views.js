@@ -1,4 +1,4 @@
-// Result views for YASR besides the table: network, map and timeline, drawn as plain SVG.
+// Result views for YASR besides the table: network (network.js), map and timeline, drawn as plain SVG.
 // Each view works on any SELECT answer whose columns fit it; the conventions (docs/guide.md):
 //   network   ?state + ?partner (or ?stateA/?stateB, ?from/?to, ?origin/?recipient): one edge a row;
 //             or ?partnership + ?state (or ?member): states linked when they share a partnership.
@@ -83,8 +83,9 @@
     keys.forEach((k, i) => colours.set(k, PALETTE[i % PALETTE.length]));
     return colours;
   }
-  function legend(parent, colours, note) {
+  function legend(parent, colours, note, heading) {
     const box = html("div", { class: "akg-legend" }, parent);
+    if (heading) html("span", { class: "akg-legend-heading" }, box, heading + ":");
     for (const [name, colour] of colours) {
       const item = html("span", { class: "akg-legend-item" }, box);
       html("i", { style: `background:${colour}` }, item);
@@ -161,191 +162,27 @@
     return starts.length ? { date: iso(Math.max(...starts)), why: "the latest date in the answer" } : null;
   }
 
-  // ---- network ------------------------------------------------------------------------------------
-  function networkShape(variables) {
-    const pair = EDGE_PAIRS.find(([a, b]) => variables.includes(a) && variables.includes(b));
-    if (pair) return { pair: pair };
-    const group = first(variables, GROUPS);
-    const member = first(variables, MEMBERS);
-    return group && member ? { group: group, member: member } : null;
+  function plural(n, word) { return n === 1 ? word : word + "s"; }
+  function article(word) { return /^[aeiou]/i.test(word) ? "an" : "a"; }
+  // What the date field does with the answer's rows: with an end column it keeps those in force on the
+  // date; with only a start (events such as a transfer of arms) those dated on or before it.
+  function dateMeaning(startName, endName) {
+    if (!startName) return "(no dates in this answer)";
+    return endName ? "in force on" : "dated on or before";
   }
-
-  function networkEdges(rows, shape, startName, endName, day, kindName, kind) {
-    const nodes = new Map();
-    const edges = new Map();
-    const keep = rows.filter((r) => inForce(r, startName, endName, day) && (!kind || value(r, kindName) === kind));
-    const node = (row, name) => {
-      const id = value(row, name);
-      if (!nodes.has(id)) nodes.set(id, { id: id, label: labelOf(row, name), degree: 0 });
-      return nodes.get(id);
-    };
-    const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
-    const link = (a, b, via, kindValue, undated) => {
-      if (a.id === b.id) return;
-      const key = directed || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
-      if (!edges.has(key)) { edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true }); a.degree++; b.degree++; }
-      const edge = edges.get(key);
-      if (via) edge.via.add(via);
-      edge.undated = edge.undated && undated;
-    };
-    if (shape.pair) {
-      for (const r of keep) {
-        if (!value(r, shape.pair[0]) || !value(r, shape.pair[1])) continue;
-        const via = value(r, "partnershipLabel") || value(r, "alliances") || value(r, "items") || value(r, "itemLabel") || value(r, "eventLabel");
-        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName));
-      }
-    } else {
-      const byGroup = new Map();
-      for (const r of keep) {
-        const g = value(r, shape.group);
-        if (!g || !value(r, shape.member)) continue;
-        if (!byGroup.has(g)) byGroup.set(g, { label: labelOf(r, shape.group), members: [] });
-        byGroup.get(g).members.push({ node: node(r, shape.member), kind: value(r, kindName), undated: !value(r, startName) });
-      }
-      for (const { label, members } of byGroup.values()) {
-        for (let i = 0; i < members.length; i++) {
-          for (let j = i + 1; j < members.length; j++) {
-            link(members[i].node, members[j].node, label, members[i].kind, members[i].undated || members[j].undated);
-          }
-        }
-      }
-    }
-    return { nodes: [...nodes.values()], edges: [...edges.values()], directed: directed };
-  }
-
-  // ForceAtlas2-like layout (repulsion grows with degree, linear attraction, gravity), started from a
-  // fixed circle so that the same answer gives the same picture; then scaled to fit the canvas.
-  function layoutComponent(nodes, edges, left, top, width, height) {
-    const n = nodes.length;
-    nodes.forEach((d, i) => {
-      const angle = (2 * Math.PI * i) / Math.max(n, 1);
-      d.x = 100 * Math.cos(angle);
-      d.y = 100 * Math.sin(angle);
-    });
-    if (n > 1) {
-      const repulsion = 40, gravity = 0.05;
-      for (let step = 0, speed = 10; step < 400; step++, speed *= 0.99) {
-        for (const d of nodes) { d.dx = -gravity * (d.degree + 1) * d.x; d.dy = -gravity * (d.degree + 1) * d.y; }
-        for (let i = 0; i < n; i++) {
-          for (let j = i + 1; j < n; j++) {
-            const a = nodes[i], b = nodes[j];
-            const dx = a.x - b.x, dy = a.y - b.y;
-            const distance2 = Math.max(dx * dx + dy * dy, 0.01);
-            const force = (repulsion * (a.degree + 1) * (b.degree + 1)) / distance2;
-            a.dx += dx * force; a.dy += dy * force; b.dx -= dx * force; b.dy -= dy * force;
-          }
-        }
-        for (const e of edges) {
-          const dx = e.a.x - e.b.x, dy = e.a.y - e.b.y;
-          e.a.dx -= dx; e.a.dy -= dy; e.b.dx += dx; e.b.dy += dy;
-        }
-        for (const d of nodes) {
-          const length = Math.max(Math.hypot(d.dx, d.dy), 0.01);
-          const move = Math.min(length / (d.degree + 1), speed);
-          d.x += (d.dx / length) * move;
-          d.y += (d.dy / length) * move;
-        }
-      }
-    }
-    const xs = nodes.map((d) => d.x), ys = nodes.map((d) => d.y);
-    const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const margin = 20, labelRoom = 90;
-    const scale = Math.min((width - 2 * margin - labelRoom) / Math.max(maxX - minX, 1),
-      (height - 2 * margin) / Math.max(maxY - minY, 1));
-    for (const d of nodes) {
-      d.x = left + margin + (d.x - minX) * scale + (width - 2 * margin - labelRoom - (maxX - minX) * scale) / 2;
-      d.y = top + margin + (d.y - minY) * scale + (height - 2 * margin - (maxY - minY) * scale) / 2;
-    }
-  }
-
-  // Each connected part is laid out alone, in a column as wide as the square root of its size.
-  function layout(nodes, edges, width, height) {
-    const part = new Map(nodes.map((d) => [d, d]));
-    const find = (d) => { while (part.get(d) !== d) d = part.get(d); return d; };
-    for (const e of edges) part.set(find(e.a), find(e.b));
-    const parts = new Map();
-    for (const d of nodes) {
-      const root = find(d);
-      if (!parts.has(root)) parts.set(root, { nodes: [], edges: [] });
-      parts.get(root).nodes.push(d);
-    }
-    for (const e of edges) parts.get(find(e.a)).edges.push(e);
-    const ordered = [...parts.values()].sort((p, q) => q.nodes.length - p.nodes.length);
-    const total = ordered.reduce((sum, p) => sum + Math.sqrt(p.nodes.length), 0);
-    let left = 0;
-    for (const p of ordered) {
-      const share = (width * Math.sqrt(p.nodes.length)) / total;
-      layoutComponent(p.nodes, p.edges, left, 0, share, height);
-      left += share;
-    }
-  }
-
-  class NetworkView {
-    constructor(yasr) { this.yasr = yasr; this.priority = 3; this.label = "Network"; }
-    canHandleResults() {
-      const a = answer(this.yasr);
-      return !!(a && a.rows.length && networkShape(a.variables));
-    }
-    getIcon() { return icon("M4 4h4v4H4zM16 4h4v4h-4zM10 16h4v4h-4zM6 8l6 8M18 8l-6 8M8 6h8"); }
-    draw() {
-      const a = answer(this.yasr);
-      const shape = networkShape(a.variables);
-      const startName = startColumn(a.variables);
-      const endName = first(a.variables, ENDS);
-      const kindName = first(a.variables, ["kind", "kindLabel", "confidence"]);
-      const root = html("div", { class: "akg-view akg-network" }, this.yasr.resultsEl);
-      const opening = startName ? answerDate(a, startName, endName) : null;
-      const ui = controls(root, { dateText: startName ? "in force on" : "(no dates in this answer)", kinds: kindsOf(a.rows, kindName),
-        date: opening ? opening.date : "" });
-      if (!startName) ui.date.disabled = true;
-      const picture = html("div", { class: "akg-picture" }, root);
-      const render = () => {
-        picture.replaceChildren();
-        const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
-        ui.status.textContent = `${nodes.length} nodes, ${edges.length} links` +
-          (shape.group ? ` (states sharing a ${shape.group})` : "") + dateNote(ui, opening);
-        const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 900);
-        const height = Math.max(420, Math.min(760, 220 + nodes.length * 6));
-        layout(nodes, edges, width, height);
-        const kinds = [...new Set(edges.map((e) => e.kind || "link"))].sort();
-        const colours = colourFor(kinds);
-        const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
-        title(svg, "Network: " + ui.status.textContent);
-        const defs = el("defs", {}, svg);
-        for (const [kind, colour] of colours) {
-          const marker = el("marker", { id: "akg-arrow-" + kinds.indexOf(kind), viewBox: "0 0 10 10", refX: 18, refY: 5,
-            markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, defs);
-          el("path", { d: "M0,0L10,5L0,10z", fill: colour }, marker);
-        }
-        const edgeLayer = el("g", { class: "akg-edges" }, svg);
-        for (const e of edges) {
-          const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colours.get(e.kind || "link"),
-            "stroke-width": Math.min(1 + e.via.size, 5), "stroke-opacity": 0.55, class: "akg-edge" }, edgeLayer);
-          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || "link")})`);
-          if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
-          title(line, `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
-        }
-        const nodeLayer = el("g", { class: "akg-nodes" }, svg);
-        for (const d of nodes) {
-          const anchor = el("a", { href: localLink(d.id), class: "akg-node" }, nodeLayer);
-          el("circle", { cx: d.x, cy: d.y, r: 3 + Math.min(Math.sqrt(d.degree), 5) }, anchor);
-          el("text", { x: d.x + 7, y: d.y + 4 }, anchor).textContent = d.label;
-          title(anchor, `${d.label}: ${d.degree} partner${d.degree === 1 ? "" : "s"}`);
-        }
-        legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
-          (edges.some((e) => e.undated) ? "dashed: undated" : ""));
-      };
-      ui.form.addEventListener("change", render);
-      render();
-    }
-  }
-
   // ---- map ----------------------------------------------------------------------------------------
   function mapShape(variables) {
     const stateName = first(variables, MEMBERS) || (variables.includes("iso3") ? "iso3" : null);
     return stateName ? { state: stateName, group: first(variables, GROUPS.concat(["kind"])) } : null;
   }
   const project = ([lon, lat], scale) => [(lon + 180) * scale, (84 - lat) * scale];
+  // A row's partnership is an alliance when its ?kind says so (memberships-over-time.rq: "alliance") or its
+  // ?isAlliance is true (in-force-on-date.rq), or when the answer's groups are ?alliance themselves.
+  function isAlliance(shape, row) {
+    if (shape.group === "alliance" || value(row, "isAlliance") === "true") return true;
+    const kind = value(row, "kind");
+    return !!kind && /alliance/i.test(kind) && !/no alliance|not an alliance/i.test(kind);
+  }
 
   class MapView {
     constructor(yasr) { this.yasr = yasr; this.priority = 2; this.label = "Map"; }
@@ -372,28 +209,46 @@
           picture.replaceChildren();
           const groupsOf = new Map();   // state key -> set of group labels
           const groupSize = new Map();  // group label -> number of states
+          const allianceGroups = new Set();
           for (const r of a.rows) {
             if (!inForce(r, startName, endName, ui.day())) continue;
             const key = stateKey(r, shape.state);
             if (!key) continue;
             const group = shape.group ? labelOf(r, shape.group) : "in the answer";
+            if (isAlliance(shape, r)) allianceGroups.add(group);
             if (!groupsOf.has(key)) groupsOf.set(key, new Set());
             if (!groupsOf.get(key).has(group)) { groupsOf.get(key).add(group); groupSize.set(group, (groupSize.get(group) || 0) + 1); }
           }
-          const ordered = [...groupSize.keys()].sort((x, y) => groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
+          // alliances first, then the larger: the first colours, the first stripes and the head of each list
+          const ordered = [...groupSize.keys()].sort((x, y) => allianceGroups.has(y) - allianceGroups.has(x) ||
+            groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
           const colours = colourFor(ordered);
           const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
           const scale = width / 360;
           const height = Math.round(142 * scale);
           const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
+          const defs = el("defs", {}, svg);
+          const stripes = new Map();  // a state in several groups: diagonal stripes of their colours, in that order
+          const fillOf = (list) => {
+            if (list.length === 1) return colours.get(list[0]);
+            const key = list.join("\n");
+            if (!stripes.has(key)) {
+              const id = "akg-stripes-" + stripes.size, band = 3;
+              const pattern = el("pattern", { id: id, patternUnits: "userSpaceOnUse", width: band * list.length, height: 10,
+                patternTransform: "rotate(45)" }, defs);
+              list.forEach((g, i) => el("rect", { x: band * i, y: 0, width: band, height: 10, fill: colours.get(g) }, pattern));
+              stripes.set(key, `url(#${id})`);
+            }
+            return stripes.get(key);
+          };
           el("rect", { width: width, height: height, class: "akg-sea" }, svg);
           let coloured = 0;
           for (const country of world.countries) {
             const groups = groupsOf.get(country.key);
-            // a state in several partnerships takes the colour of the largest; the tooltip lists all
-            const fill = groups ? colours.get(ordered.find((g) => groups.has(g))) : "#e4e4e4";
+            const list = groups ? ordered.filter((g) => groups.has(g)) : [];
+            const fill = groups ? fillOf(list) : "#e4e4e4";
             const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : ""), "data-key": country.key }, svg);
-            if (groups) coloured++;
+            if (groups) { coloured++; anchor.dataset.groups = list.join(" | "); }
             if (country.rings.length) {
               const d = country.rings.map((ring) => "M" + ring.map((p) => project(p, scale).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
               el("path", { d: d, fill: fill }, anchor);
@@ -401,10 +256,11 @@
               const [x, y] = project(country.label, scale);
               el("circle", { cx: x, cy: y, r: 3, fill: fill }, anchor);
             }
-            title(anchor, country.name + (groups ? ": " + [...groups].join("; ") : ""));
+            title(anchor, country.name + (groups ? ": " + list.map((g) => g + (allianceGroups.has(g) ? " (alliance)" : "")).join("; ") : ""));
           }
           ui.status.textContent = `${groupsOf.size} states in the answer` + dateNote(ui, opening);
-          legend(picture, colours, "a state in several partnerships takes the colour of the largest; hover for all");
+          legend(picture, colours, stripes.size ? "A state in several is striped in their colours, alliances first; hover for the list." : "",
+            allianceGroups.size && allianceGroups.size < ordered.length ? `Alliances first (${allianceGroups.size}), then the other partnerships` : "");
           html("p", { class: "akg-attribution" }, picture, world.attribution);
           svg.dataset.coloured = String(coloured);
         };
@@ -452,7 +308,7 @@
         const year = 365.25 * 864e5;
         const from = Math.min(...starts) - year, to = Math.max(...ends, ...starts) + year;
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
-        const left = 260, right = 20, rowHeight = 11, laneGap = 20, top = 28;
+        const left = 260, right = 20, rowHeight = 15, laneGap = 20, top = 28;
         const x = (t) => left + ((t - from) / (to - from)) * (width - left - right);
         const height = top + dated.length * rowHeight + lanes.size * laneGap + 10;
         const svg = el("svg", { width: width, height: height, viewBox: `0 0 ${width} ${height}`, class: "akg-svg", role: "img" }, picture);
@@ -482,7 +338,7 @@
             } else {
               el("circle", { cx: x(s), cy: y + rowHeight / 2, r: 4, fill: colour }, mark);
             }
-            el("text", { x: left - 6, y: y + rowHeight - 2, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
+            el("text", { x: left - 6, y: y + rowHeight - 3, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
             title(mark, `${label}${lane && label !== lane ? " (" + lane + ")" : ""}: ${value(r, startName)}` +
               (endName ? ` to ${value(r, endName) || "today (still in force)"}` : ""));
             y += rowHeight;
@@ -514,11 +370,15 @@
   window.AllianceViews = {
     register(Yasr, options) {
       settings = Object.assign(settings, options || {});
-      Yasr.registerPlugin("network", NetworkView);
+      Yasr.registerPlugin("network", window.AllianceViews.NetworkView);
       Yasr.registerPlugin("map", MapView);
       Yasr.registerPlugin("timeline", TimelineView);
     },
     configure(options) { settings = Object.assign(settings, options || {}); },
-    NetworkView: NetworkView, MapView: MapView, TimelineView: TimelineView,
+    MapView: MapView, TimelineView: TimelineView,
+    // what network.js draws with (it adds NetworkView)
+    kit: { EDGE_PAIRS, DIRECTED, GROUPS, MEMBERS, ENDS, answer, first, value, labelOf,
+      localLink, startColumn, inForce, el, html, title, colourFor, legend, controls, kindsOf, answerDate, dateNote,
+      plural, article, dateMeaning, icon },
   };
 })();
