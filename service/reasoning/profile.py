@@ -4,6 +4,7 @@ outside the OWL 2 datatype map in axioms. (Punning a class as an individual is l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -55,9 +56,22 @@ def non_simple_properties(tbox: Graph) -> set:
     return non_simple
 
 
-def check_profile(tbox: Graph, data: Graph) -> list[ProfileViolation]:
+SCHEMA_TYPES = set(PROPERTY_KINDS) | {OWL.Class, RDFS.Datatype} | SIMPLE_ONLY_TYPES
+SCHEMA_PREDICATES = {OWL.propertyDisjointWith, OWL.onProperty, OWL.hasSelf} | CARDINALITIES
+
+
+def check_profile(tbox: Graph, data: Iterable[tuple]) -> list[ProfileViolation]:
+    """`data`: an rdflib Graph, or any iterable of rdflib triples (read once)."""
     found: list[ProfileViolation] = []
-    everything = tbox + data
+    data = list(data)
+    # the look-ups below ask only for declarations and restrictions: the ontology and the few data
+    # statements of that kind, not a copy of all the data (which took 1.5 s on the shipped graph)
+    everything = Graph()
+    for triple in tbox:
+        everything.add(triple)
+    for triple in data:
+        if (triple[1] == RDF.type and triple[2] in SCHEMA_TYPES) or triple[1] in SCHEMA_PREDICATES:
+            everything.add(triple)
     kinds: dict = {}
     for kind in PROPERTY_KINDS:
         for prop in everything.subjects(RDF.type, kind):
