@@ -177,12 +177,27 @@ _OX_FIX = {
 }
 
 
+@dataclass
+class TBox:
+    """The ontology alone: its HermiT view, whether it is consistent and its unsatisfiable classes."""
+    view: bytes
+    consistent: bool
+    unsatisfiable: list[str]
+
+    @classmethod
+    def of(cls, ontology: Graph) -> "TBox":
+        view = hermit_view(ontology)
+        return cls(view, *_unsatisfiable_classes(view))
+
+
 def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool = True,
-                      suspects: set | None = None) -> ConsistencyReport:
+                      suspects: set | None = None, tbox: "TBox | None" = None) -> ConsistencyReport:
     """HermiT over ontology plus data; when they clash, cut the data down to a small clashing core.
-    `suspects` (subjects of newly added statements) are tried first, with their neighbours."""
+    `suspects` (subjects of newly added statements) are tried first, with their neighbours. `tbox`:
+    what is known of the ontology alone already (it is asked once otherwise)."""
     started = time.perf_counter()
-    ontology_view = hermit_view(ontology)
+    tbox = tbox or TBox.of(ontology)
+    ontology_view = tbox.view
     if isinstance(data, StoredData):
         stored = data
         logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
@@ -191,7 +206,7 @@ def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool =
         data = logical_part(ontology, data)
         logical = lambda: data  # noqa: E731
         everything = lambda: hermit_view(ontology + data)  # noqa: E731
-    tbox_consistent, unsatisfiable = _unsatisfiable_classes(ontology_view)
+    tbox_consistent, unsatisfiable = tbox.consistent, tbox.unsatisfiable
     consistent = tbox_consistent and _hermit_consistent(everything())
     report = ConsistencyReport(consistent, unsatisfiable, runs=2 if tbox_consistent else 1)
     if not consistent and explain:
