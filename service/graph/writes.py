@@ -139,6 +139,11 @@ class Writer:
                 self._shapes.parse(str(self.shapes_file), format="turtle")
         return self._shapes
 
+    def close(self) -> None:
+        """End the guard's Java process (it ends with this process in any case)."""
+        if self._guard is not None:
+            self._guard.close()
+
     WAITING_WRITERS = 1
     WAIT_SECONDS = 120.0
 
@@ -198,17 +203,29 @@ class Writer:
             if not report.ok:
                 raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
                                         "or breaks the data rules. Nothing was changed.", report.as_dict())
-            result.generation = self.store.commit(guard.copy.quads(), guard.copy.graphs(), changed_graphs=changed)
+            result.generation = self._commit(guard, found, changed)
         except BaseException:
             try:
                 guard.take_back(found)
             except Exception:  # noqa: BLE001 - a copy that cannot be trusted is made again at the next write
+                self._guard.close()
                 self._guard = None
             raise
         guard.baseline_ok = True
         if self.on_commit:
             self.on_commit(result)
         return result
+
+    def _commit(self, guard, found, changed: list[str]) -> str:
+        """The change alone where the store takes one (the embedded store's next generation starts as
+        links to the current one's files), else the whole graph."""
+        if getattr(self.store, "commit_change", None) and not self.store.is_empty:
+            from service.reasoning.incremental import entailment_quads
+            return self.store.commit_change(
+                found.added | set(entailment_quads(found.entailed_added)),
+                found.removed | set(entailment_quads(found.entailed_removed)),
+                found.graphs_added, found.graphs_removed)
+        return self.store.commit(guard.copy.quads(), guard.copy.graphs(), changed_graphs=changed)
 
     def _apply_whole(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         from service.reasoning import entailment

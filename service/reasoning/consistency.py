@@ -15,11 +15,14 @@ of the graph in which dates are dateTimes and years are integers. Everything els
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +125,69 @@ def _hermit_consistent(ntriples: bytes) -> bool:
     raise ReasonerUnavailable(f"HermiT failed: {run.stderr.strip()[:2000]}")
 
 
+class ResidentHermit:
+    """HermiT kept warm in one Java process (HermitServer.java beside this module) for the write guard's
+    many small questions: 60-120 ms each, where a new JVM takes one to two seconds. Compiled with javac
+    at first use into a cache folder; without javac, each question starts a JVM as before. The process
+    ends when this one closes its input (so also when this process dies)."""
+
+    SOURCE = Path(__file__).with_name("HermitServer.java")
+    ANSWER_SECONDS = 300
+
+    def __init__(self):
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def _classes(self) -> Path | None:
+        javac = shutil.which("javac")
+        if javac is None:
+            return None
+        source = self.SOURCE.read_bytes()
+        folder = Path(tempfile.gettempdir()) / f"alliance-kg-hermit-{hashlib.sha256(source).hexdigest()[:16]}"
+        if not (folder / "HermitServer.class").exists():
+            building = Path(tempfile.mkdtemp(prefix="alliance-kg-hermit-"))
+            run = subprocess.run([javac, "-cp", _hermit_classpath(), "-d", str(building), str(self.SOURCE)],
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                raise ReasonerUnavailable(f"javac failed on {self.SOURCE.name}: {run.stderr.strip()[:2000]}")
+            try:
+                building.rename(folder)
+            except OSError:  # made meanwhile by another process
+                shutil.rmtree(building, ignore_errors=True)
+        return folder
+
+    def consistent(self, ntriples: bytes) -> bool:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                classes = self._classes()
+                if classes is None:
+                    return _hermit_consistent(ntriples)
+                self._process = subprocess.Popen(
+                    [_java(), *JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+                handle.write(ntriples)
+                handle.flush()
+                self._process.stdin.write(handle.name + "\n")
+                self._process.stdin.flush()
+                ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
+                answer = self._process.stdout.readline().strip() if ready else ""
+        if answer in ("consistent", "inconsistent"):
+            return answer == "consistent"
+        self.close()
+        raise ReasonerUnavailable(f"HermiT failed: {answer or 'no answer'}"[:2000])
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 def logical_predicates(ontology: Graph) -> set:
     """The predicates of data statements a model can contradict (see logical_part)."""
     predicates = {RDF.type, OWL.sameAs, OWL.differentFrom}
@@ -191,10 +257,12 @@ class TBox:
 
 
 def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool = True,
-                      suspects: set | None = None, tbox: "TBox | None" = None) -> ConsistencyReport:
+                      suspects: set | None = None, tbox: "TBox | None" = None,
+                      consistent: Callable[[bytes], bool] | None = None) -> ConsistencyReport:
     """HermiT over ontology plus data; when they clash, cut the data down to a small clashing core.
     `suspects` (subjects of newly added statements) are tried first, with their neighbours. `tbox`:
-    what is known of the ontology alone already (it is asked once otherwise)."""
+    what is known of the ontology alone already (it is asked once otherwise); `consistent`: who answers
+    each question (a new HermiT process each, unless given a ResidentHermit's)."""
     started = time.perf_counter()
     tbox = tbox or TBox.of(ontology)
     ontology_view = tbox.view
@@ -207,17 +275,19 @@ def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool =
         logical = lambda: data  # noqa: E731
         everything = lambda: hermit_view(ontology + data)  # noqa: E731
     tbox_consistent, unsatisfiable = tbox.consistent, tbox.unsatisfiable
-    consistent = tbox_consistent and _hermit_consistent(everything())
-    report = ConsistencyReport(consistent, unsatisfiable, runs=2 if tbox_consistent else 1)
-    if not consistent and explain:
-        core, runs = _clashing_core(ontology, logical(), suspects or set())
+    ask = consistent or _hermit_consistent
+    holds = tbox_consistent and ask(everything())
+    report = ConsistencyReport(holds, unsatisfiable, runs=2 if tbox_consistent else 1)
+    if not holds and explain:
+        core, runs = _clashing_core(ontology, logical(), suspects or set(), ask)
         report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
         report.runs += runs
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _clashing_core(ontology: Graph, data: Graph, suspects: set) -> tuple[Graph, int]:
+def _clashing_core(ontology: Graph, data: Graph, suspects: set,
+                   consistent: Callable[[bytes], bool] = None) -> tuple[Graph, int]:
     """A small set of data triples that, with the ontology, HermiT still finds inconsistent: a minimal
     set of the data's subjects, then a minimal set of those subjects' statements."""
     runs = 0
@@ -228,7 +298,7 @@ def _clashing_core(ontology: Graph, data: Graph, suspects: set) -> tuple[Graph, 
         subset = Graph()
         for triple in triples:
             subset.add(triple)
-        return not _hermit_consistent(hermit_view(ontology + subset))
+        return not (consistent or _hermit_consistent)(hermit_view(ontology + subset))
 
     if clashes([]):
         return Graph(), runs  # the ontology alone is inconsistent

@@ -16,7 +16,8 @@ judged by the statements it adds and removes:
 - consistency: nothing to ask when the change adds no logical statement (types, sameAs/differentFrom,
   the ontology's object and datatype properties, asserted or entailed): removing statements cannot make
   a consistent graph inconsistent. Otherwise HermiT on the ontology with the logical statements about
-  the individuals of the added statements and their neighbours (one link either way).
+  the individuals of the added statements and their neighbours (one link either way), asked of a HermiT
+  kept warm in one Java process (consistency.ResidentHermit).
 A change the guard refuses is taken back from the copy; nothing reaches the store.
 """
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rdflib.namespace import RDF, RDFS
 
 from service import iris
 from service.reasoning.check import CheckReport, check_store
-from service.reasoning.consistency import StoredData, TBox, check_consistency, logical_predicates
+from service.reasoning.consistency import ResidentHermit, StoredData, TBox, check_consistency, logical_predicates
 from service.reasoning.incremental import Materialisation, entailment_quads
 from service.reasoning.profile import SCHEMA_PREDICATES, SCHEMA_TYPES, check_profile, property_kinds, statement_violations
 from service.reasoning.validation import shape_predicates, validate
@@ -69,11 +70,16 @@ class Guard:
         self.ontology = to_rdflib(self.copy, [g for g in graphs_now if g.startswith(iris.GRAPH + "ontology/")])
         self.logical = {ox.NamedNode(str(p)) for p in logical_predicates(self.ontology)}
         self.tbox = TBox.of(self.ontology)  # writes cannot change the ontology
+        self.hermit = ResidentHermit()
+        self.hermit.consistent(self.tbox.view)  # compiled and started now, not at the first write
         self.kinds = property_kinds(self.ontology)
         predicates = shape_predicates(shapes)
         self.shape_predicates = None if predicates is None else {ox.NamedNode(p) for p in predicates}
         self.paths = None if predicates is None else self.shape_predicates - {TYPE, SUBCLASS}
         self.baseline_ok = self._full_check().ok
+
+    def close(self) -> None:
+        self.hermit.close()
 
     def _full_check(self) -> CheckReport:
         scratch = OxigraphStore()
@@ -186,7 +192,8 @@ class Guard:
         counts = [ox.Triple(q.subject, q.predicate, q.object) for node in near
                   for q in store.quads_for_pattern(node, ox.NamedNode(iris.AKG + "memberCount"), None, ENTAILMENTS)]
         suspects = {_rdflib(t[0]) for t in added}
-        return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects, tbox=self.tbox)
+        return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects, tbox=self.tbox,
+                                 consistent=self.hermit.consistent)
 
     def _shapes(self, found: Change):
         store = self.copy._store
