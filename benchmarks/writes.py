@@ -1,8 +1,9 @@
 """Guarded writes and `alliance-kg check` on the shipped graph, side by side, with ratios.
 
-    python -m benchmarks.writes [--repeat 5] [--skip-check]
+    python -m benchmarks.writes [--repeat 5] [--skip-check] [--baseline /work/main]
 
-Prints, for the whole check (service.reasoning.check.run_check) each stage's time and the process's CPU
+Prints, for the whole check (and, with --baseline, `alliance-kg check` of another checkout run the
+same way in a subprocess, with the ratio) (service.reasoning.check.run_check) each stage's time and the process's CPU
 time; then, for three small writes (a sourced partnership with memberships and a scope condition; an
 indicator observation; a membership's end), the incremental guard's phases (apply, entailments, check)
 and the full guard (check_store over the whole candidate graph, as every write ran before), each
@@ -68,7 +69,21 @@ def cpu_seconds() -> float:
     return mine.ru_utime + mine.ru_stime + children.ru_utime + children.ru_stime
 
 
-def time_check() -> None:
+def time_baseline(checkout: str) -> float:
+    """`alliance-kg check` of another checkout (its own code, the same machine): wall seconds."""
+    import os
+    import subprocess
+    import sys
+    started, cpu = time.perf_counter(), cpu_seconds()
+    run = subprocess.run([sys.executable, "-m", "service.cli", "check"], cwd=checkout, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": checkout})
+    wall = time.perf_counter() - started
+    print(f"alliance-kg check of {checkout}: {wall:.2f} s wall, {cpu_seconds() - cpu:.2f} s CPU; "
+          f"{run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-200:]}")
+    return wall
+
+
+def time_check() -> float:
     from service.reasoning.check import run_check
     started, cpu = time.perf_counter(), cpu_seconds()
     last = [started]
@@ -79,8 +94,10 @@ def time_check() -> None:
         last[0] = now
 
     report = run_check(load_config(), progress=stage)
-    print(f"alliance-kg check: {time.perf_counter() - started:.2f} s wall, {cpu_seconds() - cpu:.2f} s CPU "
+    wall = time.perf_counter() - started
+    print(f"alliance-kg check: {wall:.2f} s wall, {cpu_seconds() - cpu:.2f} s CPU "
           f"(this process and its Java children); {'PASS' if report.ok else 'FAIL'}")
+    return wall
 
 
 def writes(repeat: int) -> None:
@@ -147,9 +164,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-check", action="store_true")
+    parser.add_argument("--baseline", help="another checkout (e.g. /work/main) whose `alliance-kg check` to time too")
     options = parser.parse_args()
     if not options.skip_check:
-        time_check()
+        ours = time_check()
+        if options.baseline:
+            theirs = time_baseline(options.baseline)
+            print(f"check, baseline / this: {theirs / ours:.1f}x")
     writes(options.repeat)
 
 
