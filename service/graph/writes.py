@@ -183,7 +183,10 @@ class Writer:
         from service.reasoning.consistency import ReasonerUnavailable
         from service.reasoning.guard import Guard
         if self._guard is None:
-            self._guard = Guard(self.store.quads(), self.store.graphs(), self.shapes)
+            try:
+                self._guard = Guard(self.store.quads(), self.store.graphs(), self.shapes)
+            except ReasonerUnavailable as missing:
+                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
         guard = self._guard
         outcome, found = guard.apply(change)  # a change that fails is taken back by the guard
         try:

@@ -29,7 +29,8 @@ def guard(shipped):
     shapes = Graph().parse(str(load_config()["ONTOLOGY_DIR"] / "shapes.ttl"))
     made = Guard(store.quads(), store.graphs(), shapes)
     assert made.baseline_ok, "the shipped graph passes the full check"
-    return made
+    yield made
+    made.close()
 
 
 @pytest.fixture(scope="module")
