@@ -278,8 +278,13 @@ def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool =
     ask = consistent or _hermit_consistent
     holds = tbox_consistent and ask(everything())
     report = ConsistencyReport(holds, unsatisfiable, runs=2 if tbox_consistent else 1)
-    if not holds and explain:
-        core, runs = _clashing_core(ontology, logical(), suspects or set(), ask)
+    if not holds and explain:  # dozens of questions: asked of a HermiT kept warm, not a JVM each
+        warm = None if consistent else ResidentHermit()
+        try:
+            core, runs = _clashing_core(ontology, logical(), suspects or set(), consistent or warm.consistent)
+        finally:
+            if warm is not None:
+                warm.close()
         report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
         report.runs += runs
     report.seconds = time.perf_counter() - started
