@@ -57,6 +57,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     else:  # an external store, which enforces its own time limit: queries go to it from this process
         executor = InProcessExecutor(store)
         app.extensions["alliance_kg.writer"] = Writer(store, shapes, settings["WRITE_GUARD"])
+    cleanups.insert(0, app.extensions["alliance_kg.writer"].close)
     app.extensions["alliance_kg.store"] = store
     app.extensions["alliance_kg.executor"] = executor
     app.extensions["alliance_kg.load_report"] = report

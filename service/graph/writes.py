@@ -1,6 +1,9 @@
 """Writes: who may write, and how a write becomes all or nothing, checked, with its entailments.
 
-Every write (a SPARQL Update, a Graph Store PUT/POST/DELETE) goes the same way, one at a time:
+Every write to the embedded store goes through the guard at the cost of the change
+(service/reasoning/guard.py): it holds the committed graph in memory, applies the change there, brings the
+entailments up to date incrementally and checks what the change can affect; then commits.
+Writes to an external store, and unguarded writes, go the whole way, one at a time:
   1. copy the asserted graphs (everything but the entailments) into an in-memory scratch store;
   2. apply the change there (a malformed or refused change stops here: nothing was touched);
   3. the guard: HermiT consistency and the SHACL shapes over the candidate (service.reasoning.check.check_store,
@@ -124,6 +127,7 @@ class Writer:
         # writers would otherwise hold every server thread through each other's guard
         self._waiting = threading.BoundedSemaphore(self.WAITING_WRITERS)
         self._shapes = None
+        self._guard = None  # the guard's copy of the graph, made at the first guarded write
 
     @property
     def shapes(self):
@@ -134,6 +138,11 @@ class Writer:
             if self.shapes_file.is_file():
                 self._shapes.parse(str(self.shapes_file), format="turtle")
         return self._shapes
+
+    def close(self) -> None:
+        """End the guard's Java process (it ends with this process in any case)."""
+        if self._guard is not None:
+            self._guard.close()
 
     WAITING_WRITERS = 1
     WAIT_SECONDS = 120.0
@@ -166,6 +175,62 @@ class Writer:
         return result
 
     def _apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+        if self.guard and not hasattr(self.store, "check_writable"):
+            return self._apply_guarded(change)
+        return self._apply_whole(change)
+
+    def _apply_guarded(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+        from service.reasoning.consistency import ReasonerUnavailable
+        from service.reasoning.guard import Guard
+        if self._guard is None:
+            try:
+                self._guard = Guard(self.store.quads(), self.store.graphs(), self.shapes)
+            except ReasonerUnavailable as missing:
+                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
+        guard = self._guard
+        outcome, found = guard.apply(change)  # a change that fails is taken back by the guard
+        try:
+            changed = found.changed_graphs
+            for graph in changed + ([iris.ENTAILMENTS_GRAPH] if found.entailments_written else []):
+                refuse_reserved(graph)
+            result = WriteResult(changed_graphs=changed, outcome=outcome)
+            if not changed:
+                return result
+            guard_started = time.perf_counter()
+            guard.reason(found)
+            try:
+                report = guard.check(found)
+            except ReasonerUnavailable as missing:
+                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
+            result.guard_seconds = time.perf_counter() - guard_started
+            if not report.ok:
+                raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
+                                        "or breaks the data rules. Nothing was changed.", report.as_dict())
+            result.generation = self._commit(guard, found, changed)
+        except BaseException:
+            try:
+                guard.take_back(found)
+            except Exception:  # noqa: BLE001 - a copy that cannot be trusted is made again at the next write
+                self._guard.close()
+                self._guard = None
+            raise
+        guard.baseline_ok = True
+        if self.on_commit:
+            self.on_commit(result)
+        return result
+
+    def _commit(self, guard, found, changed: list[str]) -> str:
+        """The change alone where the store takes one (the embedded store's next generation starts as
+        links to the current one's files), else the whole graph."""
+        if getattr(self.store, "commit_change", None) and not self.store.is_empty:
+            from service.reasoning.incremental import entailment_quads
+            return self.store.commit_change(
+                found.added | set(entailment_quads(found.entailed_added)),
+                found.removed | set(entailment_quads(found.entailed_removed)),
+                found.graphs_added, found.graphs_removed)
+        return self.store.commit(guard.copy.quads(), guard.copy.graphs(), changed_graphs=changed)
+
+    def _apply_whole(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         from service.reasoning import entailment
         from service.reasoning.check import check_store
         from service.reasoning.consistency import ReasonerUnavailable

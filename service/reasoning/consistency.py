@@ -1,27 +1,38 @@
 """Consistency by HermiT (on Java): is there a model of ontology plus data, and can every class have members?
 
-Two questions, asked of HermiT in the cheapest way each allows:
+Two questions, asked of HermiT (the one owlready2 bundles, called directly) in the cheapest way each allows:
 - consistency of ontology plus data: HermiT's own consistency test (`-k`), which on the ATOP-sized
   graph (94k triples, 6,500 individuals) takes seconds, where owlready2's run, which also classifies
   and realises every individual, took six minutes;
-- unsatisfiable classes: owlready2 classifies the ontology modules alone. Once the data are known
+- unsatisfiable classes: HermiT's `-U` over the ontology modules alone. Once the data are known
   consistent they can make a class unsatisfiable only through a nominal, and the ontology's nominals
   (owl:hasValue akg:Informal) name individuals of the ontology modules themselves.
+Java runs with the client compiler only: HermiT's runs last seconds, and the server compiler's threads
+took the second core and doubled the CPU time (on the shipped graph 2.7 s instead of 3-10 s, by load).
 
 HermiT knows only the OWL 2 datatype map, which lacks xsd:date and xsd:gYear: it is handed a view
 of the graph in which dates are dateTimes and years are integers. Everything else goes as it is.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import re
+import select
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
-from rdflib import Graph, Literal
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
+
+JAVA_OPTIONS = ["-Xmx2000M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 HERMIT_DATATYPES_FIX = {
     XSD.date: lambda v: Literal(f"{v}T00:00:00", datatype=XSD.dateTime),
@@ -59,36 +70,12 @@ def hermit_view(graph: Graph) -> bytes:
 def logical_part(ontology: Graph, data: Graph) -> Graph:
     """The data statements a model can contradict: types, sameAs/differentFrom, and the ontology's
     object and datatype properties. Labels, comments, quotes and other annotations cannot clash."""
-    predicates = {RDF.type, OWL.sameAs, OWL.differentFrom}
-    for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
-        predicates.update(ontology.subjects(RDF.type, kind))
+    predicates = logical_predicates(ontology)
     logical = Graph()
     for triple in data:
         if triple[1] in predicates:
             logical.add(triple)
     return logical
-
-
-def _run_hermit(ntriples: bytes) -> tuple[bool, list[str]]:
-    """owlready2's HermiT run: consistency, then the unsatisfiable classes."""
-    try:
-        import owlready2
-    except ImportError as missing:  # pragma: no cover - a dependency of the package
-        raise ReasonerUnavailable("owlready2 is not installed") from missing
-    owlready2.JAVA_EXE = _java()
-    world = owlready2.World()
-    with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
-        handle.write(ntriples)
-        handle.flush()
-        world.get_ontology("file://" + handle.name).load(format="ntriples")
-    try:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-    except owlready2.OwlReadyInconsistentOntologyError:
-        return False, []
-    except owlready2.OwlReadyJavaError as failure:
-        raise ReasonerUnavailable(f"HermiT failed to run: {str(failure).strip()[:2000]}") from failure
-    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != "http://www.w3.org/2002/07/owl#Nothing")
-    return True, unsatisfiable
 
 
 def _java() -> str:
@@ -98,19 +85,39 @@ def _java() -> str:
     return java
 
 
-def _hermit_consistent(ntriples: bytes) -> bool:
-    """HermiT's consistency test alone, on the HermiT that owlready2 bundles, called directly.
-    The explanation search asks this question dozens of times; skipping owlready2's quadstore
-    round trip and HermiT's classification makes each run several times faster."""
-    from owlready2 import reasoning
+def _hermit_classpath() -> str:
+    spec = importlib.util.find_spec("owlready2")  # found, not imported: owlready2's import costs a second
+    if spec is None or spec.origin is None:
+        raise ReasonerUnavailable("owlready2 (which bundles HermiT) is not installed")
+    folder = Path(spec.origin).parent / "hermit"
+    return f"{folder}:{folder / 'HermiT.jar'}"
 
-    java = _java()
+
+def _hermit(options: list[str], ntriples: bytes) -> subprocess.CompletedProcess:
     with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
         handle.write(ntriples)
         handle.flush()
-        run = subprocess.run([java, "-Xmx2000M", "-cp", reasoning._HERMIT_CLASSPATH,
-                              "org.semanticweb.HermiT.cli.CommandLine", "-k", "file://" + handle.name],
-                             capture_output=True, text=True)
+        return subprocess.run([_java(), *JAVA_OPTIONS, "-cp", _hermit_classpath(),
+                               "org.semanticweb.HermiT.cli.CommandLine", *options, "file://" + handle.name],
+                              capture_output=True, text=True)
+
+
+def _unsatisfiable_classes(ntriples: bytes) -> tuple[bool, list[str]]:
+    """Whether the ontology is consistent, and its unsatisfiable named classes (HermiT's -U)."""
+    run = _hermit(["-U", "-N"], ntriples)
+    if "InconsistentOntologyException" in run.stderr:
+        return False, []
+    if run.returncode != 0:
+        raise ReasonerUnavailable(f"HermiT failed: {run.stderr.strip()[:2000]}")
+    listed = [line.strip() for line in run.stdout.splitlines() if line.startswith(("\t", " "))]
+    return True, sorted(c for c in listed if c and c != str(OWL.Nothing))
+
+
+def _hermit_consistent(ntriples: bytes) -> bool:
+    """HermiT's consistency test alone. The explanation search asks this question dozens of times;
+    skipping owlready2's quadstore round trip and HermiT's classification makes each run several
+    times faster."""
+    run = _hermit(["-k"], ntriples)
     if run.returncode == 0:
         return True
     if "InconsistentOntologyException" in run.stderr:
@@ -118,23 +125,174 @@ def _hermit_consistent(ntriples: bytes) -> bool:
     raise ReasonerUnavailable(f"HermiT failed: {run.stderr.strip()[:2000]}")
 
 
-def check_consistency(ontology: Graph, data: Graph, explain: bool = True, suspects: set | None = None) -> ConsistencyReport:
+class ResidentHermit:
+    """HermiT kept warm in one Java process (HermitServer.java beside this module) for the write guard's
+    many small questions: 60-120 ms each, where a new JVM takes one to two seconds. Compiled with javac
+    at first use into a cache folder; without javac, each question starts a JVM as before. The process
+    ends when this one closes its input (so also when this process dies)."""
+
+    SOURCE = Path(__file__).with_name("HermitServer.java")
+    ANSWER_SECONDS = 300
+
+    def __init__(self):
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    def _classes(self) -> Path | None:
+        javac = shutil.which("javac")
+        if javac is None:
+            return None
+        source = self.SOURCE.read_bytes()
+        folder = Path(tempfile.gettempdir()) / f"alliance-kg-hermit-{hashlib.sha256(source).hexdigest()[:16]}"
+        if not (folder / "HermitServer.class").exists():
+            building = Path(tempfile.mkdtemp(prefix="alliance-kg-hermit-"))
+            run = subprocess.run([javac, "-cp", _hermit_classpath(), "-d", str(building), str(self.SOURCE)],
+                                 capture_output=True, text=True)
+            if run.returncode != 0:
+                raise ReasonerUnavailable(f"javac failed on {self.SOURCE.name}: {run.stderr.strip()[:2000]}")
+            try:
+                building.rename(folder)
+            except OSError:  # made meanwhile by another process
+                shutil.rmtree(building, ignore_errors=True)
+        return folder
+
+    def consistent(self, ntriples: bytes) -> bool:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                classes = self._classes()
+                if classes is None:
+                    return _hermit_consistent(ntriples)
+                self._process = subprocess.Popen(
+                    [_java(), *JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+                handle.write(ntriples)
+                handle.flush()
+                self._process.stdin.write(handle.name + "\n")
+                self._process.stdin.flush()
+                ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
+                answer = self._process.stdout.readline().strip() if ready else ""
+        if answer in ("consistent", "inconsistent"):
+            return answer == "consistent"
+        self.close()
+        raise ReasonerUnavailable(f"HermiT failed: {answer or 'no answer'}"[:2000])
+
+    def close(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def logical_predicates(ontology: Graph) -> set:
+    """The predicates of data statements a model can contradict (see logical_part)."""
+    predicates = {RDF.type, OWL.sameAs, OWL.differentFrom}
+    for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
+        predicates.update(ontology.subjects(RDF.type, kind))
+    return predicates
+
+
+@dataclass
+class StoredData:
+    """The data as a store holds them (these graphs, plus a few statements computed beside them),
+    handed to HermiT as N-Triples straight from the store: no rdflib graph of the whole data."""
+    store: object
+    graphs: list[str]
+    extra: list[ox.Triple] = field(default_factory=list)
+
+    def ntriples(self, predicates: set) -> bytes:
+        values = " ".join(f"<{p}>" for p in sorted(predicates))
+        found = self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}",
+                                 default_graphs=self.graphs).triples()
+        keep = {ox.NamedNode(str(p)) for p in predicates}
+        triples = [_hermit_triple(t) for t in found] + [_hermit_triple(t) for t in self.extra if t.predicate in keep]
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
+    def graph(self) -> Graph:
+        from service.store.oxigraph import to_rdflib  # the store layer, below this one
+        graph = to_rdflib(self.store, self.graphs)
+        for t in self.extra:
+            graph.add((URIRef(t.subject.value), URIRef(t.predicate.value), Literal(t.object.value, datatype=URIRef(t.object.datatype.value))))
+        return graph
+
+
+_FOUR_DIGITS = re.compile(r"-?\d{4}")
+
+
+def _hermit_triple(triple: ox.Triple) -> ox.Triple:
+    """The triple with a literal of a datatype HermiT rejects rewritten as hermit_view does."""
+    o = triple.object
+    if not isinstance(o, ox.Literal) or o.datatype.value not in _OX_FIX:
+        return triple
+    return ox.Triple(triple.subject, triple.predicate, _OX_FIX[o.datatype.value](o.value))
+
+
+def _xsd(name: str) -> ox.NamedNode:
+    return ox.NamedNode(str(XSD[name]))
+
+
+_OX_FIX = {
+    str(XSD.date): lambda v: ox.Literal(f"{v}T00:00:00", datatype=_xsd("dateTime")),
+    str(XSD.gYear): lambda v: (ox.Literal(str(int(v[:4])), datatype=_xsd("integer")) if _FOUR_DIGITS.fullmatch(v)
+                               else ox.Literal(v)),
+    str(XSD.gYearMonth): lambda v: ox.Literal(v),
+}
+
+
+@dataclass
+class TBox:
+    """The ontology alone: its HermiT view, whether it is consistent and its unsatisfiable classes."""
+    view: bytes
+    consistent: bool
+    unsatisfiable: list[str]
+
+    @classmethod
+    def of(cls, ontology: Graph) -> "TBox":
+        view = hermit_view(ontology)
+        return cls(view, *_unsatisfiable_classes(view))
+
+
+def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool = True,
+                      suspects: set | None = None, tbox: "TBox | None" = None,
+                      consistent: Callable[[bytes], bool] | None = None) -> ConsistencyReport:
     """HermiT over ontology plus data; when they clash, cut the data down to a small clashing core.
-    `suspects` (subjects of newly added statements) are tried first, with their neighbours."""
+    `suspects` (subjects of newly added statements) are tried first, with their neighbours. `tbox`:
+    what is known of the ontology alone already (it is asked once otherwise); `consistent`: who answers
+    each question (a new HermiT process each, unless given a ResidentHermit's)."""
     started = time.perf_counter()
-    data = logical_part(ontology, data)
-    tbox_consistent, unsatisfiable = _run_hermit(hermit_view(ontology))
-    consistent = tbox_consistent and _hermit_consistent(hermit_view(ontology + data))
-    report = ConsistencyReport(consistent, unsatisfiable, runs=2 if tbox_consistent else 1)
-    if not consistent and explain:
-        core, runs = _clashing_core(ontology, data, suspects or set())
+    tbox = tbox or TBox.of(ontology)
+    ontology_view = tbox.view
+    if isinstance(data, StoredData):
+        stored = data
+        logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
+        everything = lambda: ontology_view + stored.ntriples(logical_predicates(ontology))  # noqa: E731
+    else:
+        data = logical_part(ontology, data)
+        logical = lambda: data  # noqa: E731
+        everything = lambda: hermit_view(ontology + data)  # noqa: E731
+    tbox_consistent, unsatisfiable = tbox.consistent, tbox.unsatisfiable
+    ask = consistent or _hermit_consistent
+    holds = tbox_consistent and ask(everything())
+    report = ConsistencyReport(holds, unsatisfiable, runs=2 if tbox_consistent else 1)
+    if not holds and explain:  # dozens of questions: asked of a HermiT kept warm, not a JVM each
+        warm = None if consistent else ResidentHermit()
+        try:
+            core, runs = _clashing_core(ontology, logical(), suspects or set(), consistent or warm.consistent)
+        finally:
+            if warm is not None:
+                warm.close()
         report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
         report.runs += runs
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _clashing_core(ontology: Graph, data: Graph, suspects: set) -> tuple[Graph, int]:
+def _clashing_core(ontology: Graph, data: Graph, suspects: set,
+                   consistent: Callable[[bytes], bool] = None) -> tuple[Graph, int]:
     """A small set of data triples that, with the ontology, HermiT still finds inconsistent: a minimal
     set of the data's subjects, then a minimal set of those subjects' statements."""
     runs = 0
@@ -145,7 +303,7 @@ def _clashing_core(ontology: Graph, data: Graph, suspects: set) -> tuple[Graph, 
         subset = Graph()
         for triple in triples:
             subset.add(triple)
-        return not _hermit_consistent(hermit_view(ontology + subset))
+        return not (consistent or _hermit_consistent)(hermit_view(ontology + subset))
 
     if clashes([]):
         return Graph(), runs  # the ontology alone is inconsistent

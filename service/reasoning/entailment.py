@@ -472,27 +472,41 @@ class Reasoner:
         had not ended before it); for a partnership known only by `hasMember`, those members. A
         partnership whose member list is partial (`akg:membersComplete false`) gets no count. A count
         asserted, or implied by an asserted size class, is left for the consistency check to judge."""
-        ids = {name: self.intern(ox.NamedNode(AKG + name)) for name in (
-            "SecurityPartnership", "hasMembership", "member", "hasMember", "endDate", "membersComplete",
-            "memberCount")}
-        partial = self.ids.get(ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean))))
-        for p in list(self._subjects(ids["SecurityPartnership"], self.type)):
-            if partial is not None and partial in self._values(p, ids["membersComplete"]):
-                continue
-            memberships = self._values(p, ids["hasMembership"])
-            if memberships:
-                ends = [self.terms[e].value for e in self._values(p, ids["endDate"])]
-                members = set()
-                for ms in memberships:
-                    left = [self.terms[e].value for e in self._values(ms, ids["endDate"])]
-                    if not left or (ends and min(left) >= min(ends)):
-                        members |= set(self._values(ms, ids["member"]))
-            else:
-                members = set(self._values(p, ids["hasMember"]))
-            if members:
-                count = self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
-                self.counted.append((self.terms[p], self.terms[ids["memberCount"]], self.terms[count]))
-                self._derive(p, ids["memberCount"], count)
+        for p in list(self._subjects(self.count_terms()["SecurityPartnership"], self.type)):
+            count = self.member_count(p)
+            if count is not None:
+                self.counted.append((self.terms[p], self.terms[self.count_terms()["memberCount"]], self.terms[count]))
+                self._derive(p, self.count_terms()["memberCount"], count)
+
+    def count_terms(self) -> dict:
+        """The terms the member count reads, interned once."""
+        if not hasattr(self, "_count_terms"):
+            self._count_terms = {name: self.intern(ox.NamedNode(AKG + name)) for name in (
+                "SecurityPartnership", "hasMembership", "member", "hasMember", "endDate", "membersComplete",
+                "memberCount")}
+            self._count_terms["false"] = self.intern(ox.Literal("false", datatype=ox.NamedNode(str(XSD.boolean))))
+        return self._count_terms
+
+    def member_count(self, p: int) -> int | None:
+        """The interned akg:memberCount literal of partnership p as the index stands, or None (see count_members)."""
+        ids = self.count_terms()
+        if ids["SecurityPartnership"] not in self._values(p, self.type):
+            return None
+        if ids["false"] in self._values(p, ids["membersComplete"]):
+            return None
+        memberships = self._values(p, ids["hasMembership"])
+        if memberships:
+            ends = [self.terms[e].value for e in self._values(p, ids["endDate"])]
+            members = set()
+            for ms in memberships:
+                left = [self.terms[e].value for e in self._values(ms, ids["endDate"])]
+                if not left or (ends and min(left) >= min(ends)):
+                    members |= set(self._values(ms, ids["member"]))
+        else:
+            members = set(self._values(p, ids["hasMember"]))
+        if not members:
+            return None
+        return self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
 
     def derived_triples(self) -> Iterator[tuple]:
         terms = self.terms

@@ -153,21 +153,56 @@ class PersistentStore:
                     store.add_graph(ox.NamedNode(graph))
             store.flush()
             del store  # closes the RocksDB instance: the generation is complete and never written again
-            _sync_files(target)
-            pointer = self.directory / (CURRENT + ".next")
-            with open(pointer, "w") as out:
-                out.write(name + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(pointer, self.directory / CURRENT)
-            _sync_dir(self.directory)
-            (target / SERVED).write_text(name + "\n")  # a file beside RocksDB's, which it ignores
-            previous, self.generation = self.generation, name
-            self._reader = self._open(name)
-            if previous:
-                self._superseded.append((time.monotonic(), previous))
-            self._forget_old()
-            return name
+            return self._make_current(name, target)
+
+    def commit_change(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
+                      graphs_added: Iterable[str] = (), graphs_removed: Iterable[str] = ()) -> str:
+        """Make a new generation: the current one with these quads and named graphs added and removed.
+        The current generation's table files are never written again, so the new one starts as hard
+        links to them (RocksDB writes new files, it never changes one): a write costs its change and
+        RocksDB's small files, not a copy of the graph. Made current in one step, as `commit`'s."""
+        with self._lock:
+            if self.generation is None:
+                raise ValueError("commit_change needs a current generation; make the first with commit")
+            name = generation_name(int(self.generation[len(PREFIX):]) + 1)
+            target = self.directory / name
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            for file in (self.directory / self.generation).iterdir():
+                if file.suffix == ".sst":
+                    os.link(file, target / file.name)
+                elif file.is_file() and file.name != SERVED and not file.name.startswith("LOG"):
+                    shutil.copy2(file, target / file.name)
+            store = ox.Store(str(target))
+            for graph in graphs_removed:
+                store.remove_graph(ox.NamedNode(graph)) if graph else store.clear_graph(ox.DefaultGraph())
+            for quad in removed:
+                store.remove(quad)
+            store.extend(added)
+            for graph in graphs_added:
+                if graph:
+                    store.add_graph(ox.NamedNode(graph))
+            store.flush()
+            del store
+            return self._make_current(name, target)
+
+    def _make_current(self, name: str, target: Path) -> str:
+        """Durable on disk, then named by CURRENT in one rename; the reader switches to it."""
+        _sync_files(target)
+        pointer = self.directory / (CURRENT + ".next")
+        with open(pointer, "w") as out:
+            out.write(name + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(pointer, self.directory / CURRENT)
+        _sync_dir(self.directory)
+        (target / SERVED).write_text(name + "\n")  # a file beside RocksDB's, which it ignores
+        previous, self.generation = self.generation, name
+        self._reader = self._open(name)
+        if previous:
+            self._superseded.append((time.monotonic(), previous))
+        self._forget_old()
+        return name
 
     def _forget_old(self) -> None:
         now = time.monotonic()

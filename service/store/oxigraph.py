@@ -167,19 +167,37 @@ class OxigraphStore:
         return len(self._store)
 
 
-def to_rdflib(store: Store, graphs: list[str]):
+def to_rdflib(store: Store, graphs: list[str], predicates: Iterable[str] | None = None):
     """The union of these graphs ("" is the default graph) as an rdflib Graph, for the tools that
-    work on rdflib (pySHACL, owlready2's input, the TBox compiler)."""
+    work on rdflib (pySHACL, owlready2's input, the TBox compiler); only the statements with these
+    `predicates` when they are given."""
     from rdflib import Graph
     graph = Graph()
     if graphs:
         # term by term, not through rdflib's N-Triples parser: that one is quadratic in a line's length
         # (a 3 MB literal took a minute, on every guarded write and every check)
-        result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", default_graphs=graphs)
         add = graph.add
-        for triple in result.triples():
-            add((_rdflib_term(triple.subject), _rdflib_term(triple.predicate), _rdflib_term(triple.object)))
+        for triple in rdflib_triples(store, graphs, predicates):
+            add(triple)
     return graph
+
+
+def rdflib_triples(store: Store, graphs: list[str], predicates: Iterable[str] | None = None) -> Iterator[tuple]:
+    """The statements of these graphs as rdflib triples, streamed (see to_rdflib)."""
+    if not graphs:
+        return
+    where = "?s ?p ?o"
+    if predicates is not None:
+        where = "VALUES ?p { " + " ".join(f"<{p}>" for p in sorted(predicates)) + " } ?s ?p ?o"
+    result = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", default_graphs=graphs)
+    made: dict = {}  # terms recur (predicates, classes, hubs): made once, not once per statement
+    def term(t):
+        found = made.get(t)
+        if found is None:
+            found = made[t] = _rdflib_term(t)
+        return found
+    for triple in result.triples():
+        yield term(triple.subject), term(triple.predicate), term(triple.object)
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

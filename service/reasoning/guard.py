@@ -1,0 +1,240 @@
+"""The write guard at the cost of the change: what a change's added and removed statements can affect,
+checked as `alliance-kg check` would check the whole graph (as RDF4J's ShaclSail validates a transaction).
+
+The guard holds the graph as committed (asserted statements and entailments) in memory with its
+materialisation, and starts from a graph that passed the full check (it runs that once, at its first
+write; a graph that fails it is checked whole at every write). A change is applied to that copy and
+judged by the statements it adds and removes:
+- entailments: brought up to date incrementally (service.reasoning.incremental: forward for additions,
+  delete-rederive for removals), equal to a recomputation;
+- OWL 2 DL profile: the added statements against the ontology's declarations (the whole data again when
+  a change declares a property or class, or adds a restriction);
+- SHACL: pySHACL on the focus nodes the change can affect (the subjects of changed statements, asserted
+  or entailed, whose predicate a shape looks at, and the nodes that reach them in up to three steps along
+  the shapes' paths), over those nodes' statements (three steps out along the paths, with every node's
+  types and the class hierarchy): the results of every other node are those of the previous check;
+- consistency: nothing to ask when the change adds no logical statement (types, sameAs/differentFrom,
+  the ontology's object and datatype properties, asserted or entailed): removing statements cannot make
+  a consistent graph inconsistent. Otherwise HermiT on the ontology with the logical statements about
+  the individuals of the added statements and their neighbours (one link either way), asked of a HermiT
+  kept warm in one Java process (consistency.ResidentHermit).
+A change the guard refuses is taken back from the copy; nothing reaches the store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import RDF, RDFS
+
+from service import iris
+from service.reasoning.check import CheckReport, check_store
+from service.reasoning.consistency import ResidentHermit, StoredData, TBox, check_consistency, logical_predicates
+from service.reasoning.incremental import Materialisation, entailment_quads
+from service.reasoning.profile import SCHEMA_PREDICATES, SCHEMA_TYPES, check_profile, property_kinds, statement_violations
+from service.reasoning.validation import shape_predicates, validate
+from service.store.oxigraph import OxigraphStore, rdflib_triples, to_rdflib
+
+ENTAILMENTS = ox.NamedNode(iris.ENTAILMENTS_GRAPH)
+SHAPE_DEPTH = 3  # the longest path of the shapes (prov:wasDerivedFrom/dcterms:isPartOf/dcterms:issued)
+TYPE, SUBCLASS = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.subClassOf))
+
+
+@dataclass
+class Change:
+    added: set = field(default_factory=set)      # asserted quads
+    removed: set = field(default_factory=set)
+    graphs_added: set = field(default_factory=set)
+    graphs_removed: set = field(default_factory=set)
+    entailments_written: bool = False
+    entailed_added: set = field(default_factory=set)   # triples
+    entailed_removed: set = field(default_factory=set)
+
+    @property
+    def changed_graphs(self) -> list[str]:
+        named = {q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "" for q in self.added | self.removed}
+        return sorted((named | self.graphs_added | self.graphs_removed) - {iris.ENTAILMENTS_GRAPH})
+
+
+class Guard:
+    def __init__(self, quads, graphs, shapes: Graph):
+        self.copy = OxigraphStore()
+        self.copy.add_quads(quads)
+        for graph in graphs:
+            self.copy.add_graph(graph)
+        # the copy as N-Quads lines: comparing the engine's dump before and after a change finds it in
+        # half the time of comparing every quad as a Python object
+        self.lines = self._lines()
+        self.shapes = shapes
+        self.materialisation = Materialisation(self.copy)
+        graphs_now = self.copy.graphs()
+        self.ontology = to_rdflib(self.copy, [g for g in graphs_now if g.startswith(iris.GRAPH + "ontology/")])
+        self.logical = {ox.NamedNode(str(p)) for p in logical_predicates(self.ontology)}
+        self.tbox = TBox.of(self.ontology)  # writes cannot change the ontology
+        self.hermit = ResidentHermit()
+        self.hermit.consistent(self.tbox.view)  # compiled and started now, not at the first write
+        self.kinds = property_kinds(self.ontology)
+        predicates = shape_predicates(shapes)
+        self.shape_predicates = None if predicates is None else {ox.NamedNode(p) for p in predicates}
+        self.paths = None if predicates is None else self.shape_predicates - {TYPE, SUBCLASS}
+        self.baseline_ok = self._full_check().ok
+
+    def close(self) -> None:
+        self.hermit.close()
+
+    def _full_check(self) -> CheckReport:
+        scratch = OxigraphStore()
+        scratch.add_quads(q for q in self.copy.quads() if q.graph_name != ENTAILMENTS)
+        return check_store(scratch, self.shapes)
+
+    # the change, applied and taken back
+    def apply(self, change) -> tuple[object, Change]:
+        """Run `change` on the copy; what it added and removed. The entailments graph is left as it was
+        (anything written into it is reported, and taken back)."""
+        graphs_before = set(self.copy.graphs())
+        try:
+            outcome = change(self.copy)
+        except BaseException:
+            self.take_back(self._found(graphs_before))
+            raise
+        return outcome, self._found(graphs_before)
+
+    def _found(self, graphs_before: set) -> Change:
+        now = self._lines()
+        found = Change(added=_quads(now - self.lines), removed=_quads(self.lines - now),
+                       graphs_added=set(self.copy.graphs()) - graphs_before,
+                       graphs_removed=graphs_before - set(self.copy.graphs()))
+        written = {q for q in found.added if q.graph_name == ENTAILMENTS}
+        restored = {q for q in found.removed if q.graph_name == ENTAILMENTS}
+        found.entailments_written = bool(written)
+        found.added -= written
+        found.removed -= restored
+        store = self.copy._store
+        for quad in written:
+            store.remove(quad)
+        store.extend(restored)
+        self.copy.add_graph(iris.ENTAILMENTS_GRAPH)
+        found.graphs_added.discard(iris.ENTAILMENTS_GRAPH)
+        found.graphs_removed.discard(iris.ENTAILMENTS_GRAPH)
+        self.lines = now - _lines(written) | _lines(restored)
+        return found
+
+    def reason(self, found: Change) -> None:
+        """Bring the entailments of the copy up to date with the change."""
+        triples = lambda quads: {ox.Triple(q.subject, q.predicate, q.object) for q in quads}  # noqa: E731
+        gone = {t for t in triples(found.removed) if not self._asserted(t)}
+        found.entailed_added, found.entailed_removed = self.materialisation.change(triples(found.added), gone)
+        self._swap(entailment_quads(found.entailed_removed), entailment_quads(found.entailed_added))
+
+    def take_back(self, found: Change) -> None:
+        """Return the copy (and its materialisation) to the graph before the change."""
+        self._swap(entailment_quads(found.entailed_added), entailment_quads(found.entailed_removed))
+        self._swap(found.added, found.removed)
+        for graph in found.graphs_added:
+            self.copy.remove_graph(graph)
+        for graph in found.graphs_removed:
+            self.copy.add_graph(graph)
+        triples = lambda quads: {ox.Triple(q.subject, q.predicate, q.object) for q in quads}  # noqa: E731
+        gone = {t for t in triples(found.added) if not self._asserted(t)}
+        self.materialisation.change(triples(found.removed), gone)
+
+    def _swap(self, out, into) -> None:
+        store = self.copy._store
+        for quad in out:
+            store.remove(quad)
+        store.extend(into)
+        self.lines = (self.lines - _lines(out)) | _lines(into)
+
+    def _lines(self) -> set:
+        return set(self.copy._store.dump(format=ox.RdfFormat.N_QUADS).split(b"\n")) - {b""}
+
+    def _asserted(self, triple: ox.Triple) -> bool:
+        return any(q.graph_name != ENTAILMENTS for q in
+                   self.copy._store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None))
+
+    # the check
+    def check(self, found: Change) -> CheckReport:
+        if not self.baseline_ok:
+            return self._full_check()
+        report = CheckReport(source=f"the change: {len(found.added)} statements added, {len(found.removed)} removed")
+        report.profile = self._profile(found)
+        report.consistency = self._consistency(found)
+        report.violations = self._shapes(found)
+        return report
+
+    def _profile(self, found: Change):
+        schema = any((q.predicate == TYPE and q.object.value in {str(t) for t in SCHEMA_TYPES})
+                     or q.predicate.value in {str(p) for p in SCHEMA_PREDICATES} for q in found.added | found.removed)
+        data_graphs = [g for g in self.copy.graphs() if not g.startswith(iris.GRAPH + "ontology/")
+                       and g != iris.ENTAILMENTS_GRAPH] + [""]
+        if schema:
+            return check_profile(self.ontology, rdflib_triples(self.copy, data_graphs))
+        added = OxigraphStore()
+        added.add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in found.added)
+        return statement_violations(self.kinds, rdflib_triples(added, [""]))
+
+    def _consistency(self, found: Change):
+        from service.reasoning.consistency import ConsistencyReport
+        added = [(q.subject, q.predicate, q.object) for q in found.added]
+        added += [(t.subject, t.predicate, t.object) for t in found.entailed_added]
+        logical = [t for t in added if t[1] in self.logical]
+        if not logical:
+            return ConsistencyReport(True)
+        # individuals, not the classes that rdf:type names
+        individuals = {t[0] for t in logical} | {t[2] for t in logical if t[1] != TYPE and not isinstance(t[2], ox.Literal)}
+        store = self.copy._store
+        near = set(individuals)
+        for node in individuals:
+            near |= {q.object for q in store.quads_for_pattern(node, None, None, None)
+                     if q.predicate in self.logical and q.predicate != TYPE and not isinstance(q.object, ox.Literal)}
+            near |= {q.subject for q in store.quads_for_pattern(None, None, node, None)
+                     if q.predicate in self.logical and q.predicate != TYPE}
+        module = OxigraphStore()
+        module.add_quads(ox.Quad(q.subject, q.predicate, q.object) for node in near
+                         for q in store.quads_for_pattern(node, None, None, None)
+                         if q.predicate in self.logical and q.graph_name != ENTAILMENTS)
+        counts = [ox.Triple(q.subject, q.predicate, q.object) for node in near
+                  for q in store.quads_for_pattern(node, ox.NamedNode(iris.AKG + "memberCount"), None, ENTAILMENTS)]
+        suspects = {_rdflib(t[0]) for t in added}
+        return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects, tbox=self.tbox,
+                                 consistent=self.hermit.consistent)
+
+    def _shapes(self, found: Change):
+        store = self.copy._store
+        changed = [(q.subject, q.predicate) for q in found.added | found.removed]
+        changed += [(t.subject, t.predicate) for t in found.entailed_added | found.entailed_removed]
+        wanted = self.shape_predicates
+        focus = {s for s, p in changed if wanted is None or p in wanted}
+        frontier = set(focus)
+        for _ in range(SHAPE_DEPTH):
+            frontier = {q.subject for node in frontier for q in store.quads_for_pattern(None, None, node, None)
+                        if self.paths is None or q.predicate in self.paths} - focus
+            focus |= frontier
+        if not focus:
+            return []
+        reached, frontier = set(focus), set(focus)
+        for _ in range(SHAPE_DEPTH):
+            frontier = {q.object for node in frontier for q in store.quads_for_pattern(node, None, None, None)
+                        if (self.paths is None or q.predicate in self.paths) and not isinstance(q.object, ox.Literal)} - reached
+            reached |= frontier
+        part = OxigraphStore()
+        part.add_quads(ox.Quad(q.subject, q.predicate, q.object) for node in reached
+                       for q in store.quads_for_pattern(node, None, None, None)
+                       if wanted is None or q.predicate in wanted)
+        part.add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, SUBCLASS, None, None))
+        named = [_rdflib(n) for n in focus if isinstance(n, ox.NamedNode)]  # pySHACL takes IRIs as focus nodes
+        return validate(to_rdflib(part, [""]), self.shapes, focus_nodes=named) if named else []
+
+
+def _lines(quads) -> set:
+    return set(ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS).split(b"\n")) - {b""} if quads else set()
+
+
+def _quads(lines: set) -> set:
+    return set(ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_QUADS)) if lines else set()
+
+
+def _rdflib(term):
+    from service.store.oxigraph import _rdflib_term
+    return _rdflib_term(term)
