@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
 
 missing=()
-# HermiT, the reasoner behind `check` and every write, runs on Java
-command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+# HermiT, the reasoner behind `check` and every write, runs on Java; the write guard keeps it warm in
+# one Java process of its own (service/reasoning/HermitServer.java), compiled with javac at first use
+command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
 # Browser tests drive Debian's chromium through Playwright (from PyPI); `playwright install` is never
 # run, since it would download a browser of its own
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -53,4 +54,4 @@ if ! .venv/bin/python -c 'import service, pytest, playwright, pylode' >/dev/null
     .venv/bin/pip install -q -e '.[test]'
     touch .venv/.setup-done
 fi
-echo "setup: java, chromium, virtuoso-t, npm packages and .venv are in place"
+echo "setup: java, javac, chromium, virtuoso-t, npm packages and .venv are in place"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import select
 import shutil
@@ -128,7 +129,7 @@ def _hermit_consistent(ntriples: bytes) -> bool:
 class ResidentHermit:
     """HermiT kept warm in one Java process (HermitServer.java beside this module) for the write guard's
     many small questions: 60-120 ms each, where a new JVM takes one to two seconds. Compiled with javac
-    at first use into a cache folder; without javac, each question starts a JVM as before. The process
+    at first use into ~/.cache/alliance-kg (XDG_CACHE_HOME); without javac, each question starts a JVM as before. The process
     ends when this one closes its input (so also when this process dies)."""
 
     SOURCE = Path(__file__).with_name("HermitServer.java")
@@ -143,9 +144,12 @@ class ResidentHermit:
         if javac is None:
             return None
         source = self.SOURCE.read_bytes()
-        folder = Path(tempfile.gettempdir()) / f"alliance-kg-hermit-{hashlib.sha256(source).hexdigest()[:16]}"
+        # a cache, kept between runs as pip's is, not a temporary file a stopped server leaves behind
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "alliance-kg"
+        folder = cache / f"hermit-{hashlib.sha256(source).hexdigest()[:16]}"
         if not (folder / "HermitServer.class").exists():
-            building = Path(tempfile.mkdtemp(prefix="alliance-kg-hermit-"))
+            cache.mkdir(parents=True, exist_ok=True)
+            building = Path(tempfile.mkdtemp(prefix="hermit-building-", dir=cache))
             run = subprocess.run([javac, "-cp", _hermit_classpath(), "-d", str(building), str(self.SOURCE)],
                                  capture_output=True, text=True)
             if run.returncode != 0:
