@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SH
 
 from service import iris
 from service.reasoning.check import CheckReport, check_store
@@ -78,6 +78,8 @@ class Guard:
         predicates = shape_predicates(shapes)
         self.shape_predicates = None if predicates is None else {ox.NamedNode(p) for p in predicates}
         self.paths = None if predicates is None else self.shape_predicates - {TYPE, SUBCLASS}
+        # shapes that target the values of a property (a source: any object of prov:wasDerivedFrom)
+        self.object_targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetObjectsOf)}
         self.baseline_ok = self._full_check().ok
 
     def close(self) -> None:
@@ -206,13 +208,20 @@ class Guard:
         changed += [(t.subject, t.predicate) for t in found.entailed_added | found.entailed_removed]
         wanted = self.shape_predicates
         focus = {s for s, p in changed if wanted is None or p in wanted}
+        # a value newly given to a targeted property becomes a focus node itself (a source without a
+        # title); a literal there is checked alone below, since pySHACL takes only IRIs as focus nodes
+        valued = [(q.subject, q.predicate, q.object) for q in found.added if q.predicate in self.object_targets]
+        valued += [(t.subject, t.predicate, t.object) for t in found.entailed_added if t.predicate in self.object_targets]
+        focus |= {o for _s, _p, o in valued if not isinstance(o, ox.Literal)}
+        literals = [t for t in valued if isinstance(t[2], ox.Literal)]
         frontier = set(focus)
         for _ in range(SHAPE_DEPTH):
             frontier = {q.subject for node in frontier for q in store.quads_for_pattern(None, None, node, None)
                         if self.paths is None or q.predicate in self.paths} - focus
             focus |= frontier
+        found_literals = self._literal_values(literals)
         if not focus:
-            return []
+            return found_literals
         reached, frontier = set(focus), set(focus)
         for _ in range(SHAPE_DEPTH):
             frontier = {q.object for node in frontier for q in store.quads_for_pattern(node, None, None, None)
@@ -224,7 +233,19 @@ class Guard:
                        if wanted is None or q.predicate in wanted)
         part.add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, SUBCLASS, None, None))
         named = [_rdflib(n) for n in focus if isinstance(n, ox.NamedNode)]  # pySHACL takes IRIs as focus nodes
-        return validate(to_rdflib(part, [""]), self.shapes, focus_nodes=named) if named else []
+        found_nodes = validate(to_rdflib(part, [""]), self.shapes, focus_nodes=named) if named else []
+        return sorted(found_nodes + found_literals, key=lambda v: (v.severity, v.focus, v.path or "", v.message))
+
+    def _literal_values(self, statements: list) -> list:
+        """The results of the shapes on literals newly made values of a targeted property. A literal has
+        no statements of its own, so the statements naming it decide everything: validated alone."""
+        if not statements:
+            return []
+        part = OxigraphStore()
+        part.add_quads(ox.Quad(s, p, o) for s, p, o in statements)
+        values = {o.value for _s, _p, o in statements}
+        names = {s.value for s, _p, _o in statements}
+        return [v for v in validate(to_rdflib(part, [""]), self.shapes) if v.focus in values and v.focus not in names]
 
 
 def _lines(quads) -> set:

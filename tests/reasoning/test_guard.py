@@ -112,6 +112,12 @@ CASES = {  # a write of each kind the guard may meet: (update, passes, consisten
     "an end before the start": (f"""INSERT {{ GRAPH ?g {{ ?m <{AKG}endDate> "1800-01-01"^^<http://www.w3.org/2001/XMLSchema#date> }} }}
         WHERE {{ GRAPH ?g {{ ?m <{AKG}member> <https://w3id.org/alliance-kg/id/state/GRC> ; <{AKG}startDate> ?s }}
                  FILTER NOT EXISTS {{ ?m <{AKG}endDate> ?e }} }}""", False, True),
+    # a source is anything with a title and a locator (CONTRACT.md): the shapes target the values of
+    # prov:wasDerivedFrom, which the change names only as objects
+    "a source without a title or a locator": (f"""INSERT DATA {{ GRAPH <urn:test:source> {{
+        <https://w3id.org/alliance-kg/id/partnership/nato> <http://www.w3.org/ns/prov#wasDerivedFrom> <urn:test:untitled> }} }}""", False, True),
+    "a literal as a source": (f"""INSERT DATA {{ GRAPH <urn:test:source> {{
+        <https://w3id.org/alliance-kg/id/partnership/nato> <http://www.w3.org/ns/prov#wasDerivedFrom> "a book" }} }}""", False, True),
     "a state typed as a partnership (disjoint classes)": (f"""INSERT DATA {{ GRAPH <urn:test:clash> {{
         <https://w3id.org/alliance-kg/id/state/GRC> a <{AKG}SecurityPartnership> }} }}""", False, False),
 }
