@@ -63,6 +63,18 @@ def exists(store, iri: str) -> bool:
     return bool(store.query(f"ASK {{ {{ {subject} ?p ?o }} UNION {{ ?s ?p {subject} }} }}"))
 
 
+def merged_into(store, iri: str) -> str | None:
+    """The IRI a retired IRI of this graph now is: one whose only statements are ``owl:sameAs`` another
+    resource of the graph (ATOP's ``partnership/atop-3180`` is ``partnership/nato``), else None."""
+    subject = node(iri)
+    rows = select(store, f"""SELECT DISTINCT ?target WHERE {{
+        {subject} owl:sameAs ?target .
+        FILTER (isIRI(?target) && STRSTARTS(STR(?target), "{iris.ID}"))
+        FILTER NOT EXISTS {{ {subject} ?p ?o FILTER (?p != owl:sameAs) }}
+    }}""")
+    return rows[0]["target"].value if len(rows) == 1 else None
+
+
 def triples(store, iri: str, *, incoming: bool = True) -> list[ox.Triple]:
     """The resource's description: its statements (entailed ones included) and, if asked, those pointing at it."""
     subject = node(iri)

@@ -75,10 +75,14 @@ def test_contested_claims(store):
     claims = {(r["subject"], r["aspect"], r["record"]): r["claim"] for r in result}
     # NATO's start: entry into force (the paper's record) against signature (ATOP 3180)
     assert claims[(P("nato"), "partnership start", P("nato"))] == "1949-08-24"
-    assert claims[(P("nato"), "partnership start", P("atop-3180"))] == "1949-04-04"
+    assert claims[(P("nato"), "partnership start", f"{ID}claim/atop-3180-startDate")] == "1949-04-04"
     # France-Djibouti: an alliance for the paper, not for ATOP 6040
     assert claims[(P("france-djibouti"), "is an alliance", P("france-djibouti"))] == "an alliance"
-    assert claims[(P("france-djibouti"), "is an alliance", P("atop-6040"))] == "not an alliance"
+    assert claims[(P("france-djibouti"), "is an alliance", f"{ID}claim/atop-6040-type")] == "not an alliance"
+    # ATOP's record is on the curated IRI: its claims name ATOP's file and row, its old IRI is no record
+    assert not any(r["record"].startswith(P("atop-")) for r in result)
+    atop_sources = {r["claimSource"] for r in result if r["record"].startswith(f"{ID}claim/")}
+    assert atop_sources == {f"{ID}source/atop-5.1-alliances", f"{ID}source/atop-5.1-members"}
     # New Zealand in ANZUS: the curated note keeps the reading that it never formally left
     nzl = claims[(f"{ID}membership/anzus-NZL", "noted by a curator", f"{ID}membership/anzus-NZL")]
     assert "never withdrew" in nzl
