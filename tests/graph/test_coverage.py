@@ -62,9 +62,11 @@ MEMBERSHIPS = {
     # end and the exit no source held confirms the membership, so it is presumed then
     "membership/atop-4175-GBR-phase-2": ("presumed", "ended", "ended"),
     # Sweden joined NATO on 7 March 2024 (Government Offices of Sweden); the Washington declaration of 10 July 2024
-    # confirms it to that day only
-    "membership/nato-SWE": (None, "confirmed", "presumed"),
-    "membership/nato-FIN": (None, "confirmed", "presumed"),
+    # confirms it, and the Baltic Sea Allies Summit of 14 January 2025 (Overt Defense) again, with Finland
+    "membership/nato-SWE": (None, "confirmed", "confirmed"),
+    "membership/nato-FIN": (None, "confirmed", "confirmed"),
+    # France was not at the Helsinki summit: the Washington declaration (10 July 2024) is its latest confirmation
+    "membership/nato-FRA": ("confirmed", "confirmed", "presumed"),
     # New Zealand: the US suspended its ANZUS obligations on 17 September 1986 (ADST)
     "membership/anzus-NZL": ("ended", "ended", "ended"),
 }
