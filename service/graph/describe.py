@@ -129,18 +129,26 @@ def labels(store, terms: set[str]) -> dict[str, str]:
 
 
 def members(store, iri: str) -> list[dict]:
-    """The partnership's members over time: one row per membership, and members recorded without one."""
+    """The partnership's members over time: one row per membership, and members recorded without one.
+    ``confirmed`` is the latest akg:lastConfirmed of the membership, else of the partnership (ontology/README.md,
+    "Coverage")."""
     p = node(iri)
     rows = select(store, f"""
-        SELECT ?member ?membership ?start ?end ?source WHERE {{
+        SELECT ?member ?membership ?start ?end ?source ?confirmed WHERE {{
           {{ {p} akg:hasMembership ?membership . ?membership akg:member ?member .
              OPTIONAL {{ ?membership akg:startDate ?start }} OPTIONAL {{ ?membership akg:endDate ?end }}
-             OPTIONAL {{ ?membership prov:wasDerivedFrom ?source }} }}
+             OPTIONAL {{ ?membership prov:wasDerivedFrom ?source }}
+             OPTIONAL {{ SELECT ?membership (MAX(?c) AS ?membershipConfirmed)
+                         WHERE {{ {p} akg:hasMembership ?membership . ?membership akg:lastConfirmed ?c }}
+                         GROUP BY ?membership }}
+             OPTIONAL {{ SELECT (MAX(?pc) AS ?partnershipConfirmed) WHERE {{ {p} akg:lastConfirmed ?pc }} }}
+             BIND (COALESCE(?membershipConfirmed, ?partnershipConfirmed) AS ?confirmed) }}
           UNION
           {{ {p} akg:hasMember ?member .
              FILTER NOT EXISTS {{ {p} akg:hasMembership ?m . ?m akg:member ?member }} }}
         }}""")
-    return _group_sources(rows, key=("member", "membership"), columns=("member", "membership", "start", "end"))
+    return _group_sources(rows, key=("member", "membership"),
+                          columns=("member", "membership", "start", "end", "confirmed"))
 
 
 def scope_conditions(store, iri: str) -> list[dict]:

@@ -100,6 +100,21 @@ def test_a_merged_alliances_old_iri_redirects_to_the_curated_one(client):
     assert client.get("/id/state/RUS").status_code == 200
 
 
+def test_a_partnership_page_marks_presumed_memberships(client):
+    """On the curation date (2025-01-17) a NATO membership last confirmed by the Washington Summit Declaration
+    (2024-07-10) is presumed; one confirmed by the Baltic Sea Allies Summit (2025-01-14) is presumed too (before
+    the curation date), and a membership the paper confirms to 2025-01-17 is not."""
+    page = client.get("/id/partnership/nato", headers={"Accept": "text/html"}).data.decode()
+    members = section(page.encode(), "members")
+    assert "curation date (2025-01-17)" in text(members)
+    france = re.search(r'<tr class="presumed"><td><a [^>]*>France</a>.*?</tr>', members, re.DOTALL)
+    assert france and "presumed in force" in france.group(0) and "2024-07-10" in france.group(0)
+    japan = section(client.get("/id/partnership/usa-japan", headers={"Accept": "text/html"}).data, "members")
+    assert 'class="presumed"' not in japan and "2025-01-17" in japan
+    anzus = section(client.get("/id/partnership/anzus", headers={"Accept": "text/html"}).data, "members")
+    assert re.search(r"New Zealand</a></td><td class=\"date\">1952-04-29</td>\s*<td class=\"date\">1986-09-17", anzus)
+
+
 def test_an_iri_the_graph_says_nothing_about_is_404_with_a_message(client):
     response = client.get("/id/state/ATLANTIS")
     assert response.status_code == 404
@@ -127,12 +142,13 @@ def test_partnership_page_shows_members_over_time(client, store):
         <{NATO}> akg:hasMembership ?m . ?m akg:member ?s ; akg:startDate ?start .
         ?s rdfs:label ?label FILTER(lang(?label) = "en") }}""")
     assert len(expected) == 32
-    table = [text(row) for row in re.findall(r"<tr>(.*?)</tr>", members, re.DOTALL)[1:]]
+    table = [text(row) for row in re.findall(r"<tr(?: class=\"presumed\")?>(.*?)</tr>", members, re.DOTALL)[1:]]
     assert len(table) == len(expected)
     for row in expected:
         assert any(line.startswith(f"{row['label']} {row['start']}") for line in table), row
     sweden = next(line for line in table if line.startswith("Sweden"))
-    assert "2024-03-07 in force" in sweden and "Member countries" in sweden  # dates, open end, and source
+    # dates, open end (presumed on the curation date: last confirmed 2025-01-14, before 2025-01-17), and source
+    assert "2024-03-07 presumed in force 2025-01-14" in sweden and "Member countries" in sweden
     starts = [re.search(r"\d{4}-\d\d-\d\d", line).group() for line in table]
     assert starts == sorted(starts)
 
