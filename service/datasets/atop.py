@@ -17,6 +17,11 @@ Output (the mapping and its reasons are in ``docs/atop-mapping.md``):
   (``id/membership/atop-{atopid}-{state key}[-phase-{n}][-2]``) with entry and exit dates, exit
   mode and cause.
 
+An ATOP alliance that is also a partnership of ``data/paper/partnerships.ttl`` (``MERGES``) is written on
+the curated IRI, not on ``atop-{atopid}`` (which becomes ``owl:sameAs`` it): one alliance, one IRI. ATOP's
+values the curated record states otherwise are ``akg:SourceClaim`` resources (``id/claim/...``); its member
+rows of the states the curated record holds are the curated memberships (docs/atop-mapping.md).
+
 What is in force at ATOP's end (no end year) carries ``akg:lastConfirmed 2018-12-31``: ATOP confirms it
 up to its last day and no further; the data set carries ``akg:coverageUntil 2018-12-31``.
 
@@ -38,9 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from service.datasets import states
+from service.datasets.atop_merges import MERGES, PREFERRED, Merge
 from service.datasets.turtle import TurtleWriter
 
 AKG = states.AKG
@@ -50,6 +56,7 @@ AGREEMENT = Namespace(ID + "agreement/")
 MEMBERSHIP = Namespace(ID + "membership/")
 SCOPE = Namespace(ID + "scope-condition/")
 OBLIGATION = Namespace(ID + "obligation/")
+CLAIM = Namespace(ID + "claim/")
 STATE = states.STATE
 SOURCE = states.SOURCE
 
@@ -135,12 +142,12 @@ PROVISIONS = {  # agreement-level variable -> (property, {code: individual})
 BOOLEANS = {"estmode": "requiresRatification", "intcom": "providesIntegratedCommand", "contrib": "specifiesContributions"}
 
 PREFIXES = {
-    "akg": AKG, "dcterms": DCTERMS, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "xsd": XSD,
+    "akg": AKG, "dcterms": DCTERMS, "owl": OWL, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "skos": SKOS, "xsd": XSD,
     "state": STATE, "source": SOURCE, "partnership": PARTNERSHIP, "agreement": AGREEMENT,
-    "membership": MEMBERSHIP, "sc": SCOPE, "obligation": OBLIGATION,
+    "membership": MEMBERSHIP, "sc": SCOPE, "obligation": OBLIGATION, "claim": CLAIM,
 }
 PREDICATE_ORDER = [
-    RDF.type, RDFS.label, AKG.atopId, AKG.atopPhase, AKG.startDate, AKG.endDate, AKG.lastConfirmed, AKG.signedOn, AKG.dayNotGiven,
+    RDF.type, OWL.sameAs, RDFS.label, SKOS.altLabel, AKG.claimAbout, AKG.claimProperty, AKG.claimValue, AKG.atopId, AKG.atopPhase, AKG.startDate, AKG.endDate, AKG.lastConfirmed, AKG.signedOn, AKG.dayNotGiven,
     AKG.establishedBy, AKG.changedBy, AKG.hasMembership, AKG.member, AKG.hasScopeCondition, AKG.hasObligation,
     AKG.institutionalisation, AKG.endedBy, AKG.exitMode, AKG.exitCause,
     DCTERMS.title, DCTERMS.identifier, DCTERMS.hasVersion, DCTERMS.creator, DCTERMS.bibliographicCitation,
@@ -223,11 +230,31 @@ class Builder:
         g.add((subject, PROV.wasDerivedFrom, FILE_SOURCES[relative]))
         g.add((subject, AKG.sourceRecord, _record(row)))
 
-    def dated(self, g: Graph, subject: URIRef, row: dict, prefix: tuple[str, str, str], prop: URIRef, end: bool):
+    def dated(self, g: Graph, subject: URIRef, row: dict, prefix: tuple[str, str, str], prop: URIRef, end: bool,
+              claim: Callable | None = None):
         value, missing = _date(row, *prefix, end=end)
-        g.add((subject, prop, value))
+        name = str(prop).rsplit("#", 1)[1]
+        if claim is not None:
+            subject = claim(prop, value, name)
+        else:
+            g.add((subject, prop, value))
         if missing:
-            g.add((subject, AKG.dayNotGiven, Literal(str(prop).rsplit("#", 1)[1])))
+            g.add((subject, AKG.dayNotGiven, Literal(name)))
+
+    def claimer(self, g: Graph, about: URIRef, key: str, row: dict, relative: str) -> Callable:
+        """A function that records ATOP's value of a property of ``about`` as a source claim
+        ``claim/{key}-{property}`` (from ``row`` of ``relative``) and returns the claim."""
+        def claim(prop: URIRef, value, name: str, why: str | None = None) -> URIRef:
+            node = CLAIM[f"{key}-{name}"]
+            g.add((node, RDF.type, AKG.SourceClaim))
+            g.add((node, AKG.claimAbout, about))
+            g.add((node, AKG.claimProperty, prop))
+            g.add((node, AKG.claimValue, value))
+            g.add((node, RDFS.label, Literal(f"ATOP 5.1 on {str(about)[len(ID):]}: {name}", lang="en")))
+            g.add((node, RDFS.comment, Literal(PREFERRED[why or name], lang="en")))
+            self.derived(g, node, row, relative)
+            return node
+        return claim
 
     def build(self) -> dict[str, Graph]:
         alliances = read_rows(self.raw_dir, ALLIANCE_FILE)
@@ -284,7 +311,8 @@ class Builder:
     def add_alliance(self, alliance: dict, phases: list[dict], members_of: dict) -> None:
         g = self.graphs["alliances.ttl"]
         atopid = alliance["atopid"]
-        partnership = PARTNERSHIP[f"atop-{atopid}"]
+        merge = MERGES.get(atopid)
+        partnership = PARTNERSHIP[merge.key if merge else f"atop-{atopid}"]
         if not phases:
             raise RawDataError(f"atopid {atopid} has no row in {PHASE_FILE}")
         phases = sorted(phases, key=lambda r: int(r["phase"]))
@@ -292,12 +320,21 @@ class Builder:
         codes = sorted({r["member"] for r in first_members}, key=int)
         names = [self.name(c, alliance, ("begyr", "begmo", "begday")) for c in codes]
         who = ", ".join(names) if len(names) <= 4 else f"{', '.join(names[:4])} and {len(names) - 4} others"
-        g.add((partnership, RDF.type, AKG.SecurityPartnership))
-        g.add((partnership, RDFS.label, Literal(f"ATOP {atopid}: {who} ({alliance['begyr']})", lang="en")))
-        g.add((partnership, AKG.atopId, Literal(int(atopid), datatype=XSD.integer)))
-        self.dated(g, partnership, alliance, ("begyr", "begmo", "begday"), AKG.startDate, end=False)
+        label = Literal(f"ATOP {atopid}: {who} ({alliance['begyr']})", lang="en")
+        if merge:
+            # the curated record states its type and akg:atopId (tests/datasets/test_atop.py checks): stated
+            # twice, in two graphs of the union default graph, they would count twice in a naive query
+            g.add((partnership, SKOS.altLabel, label))
+            g.add((PARTNERSHIP[f"atop-{atopid}"], OWL.sameAs, partnership))
+        else:
+            g.add((partnership, RDF.type, AKG.SecurityPartnership))
+            g.add((partnership, RDFS.label, label))
+            g.add((partnership, AKG.atopId, Literal(int(atopid), datatype=XSD.integer)))
+        # On a merged alliance ATOP's dates and institutionalisation are claims beside the curated values.
+        about = self.claimer(g, partnership, f"atop-{atopid}", alliance, ALLIANCE_FILE) if merge else None
+        self.dated(g, partnership, alliance, ("begyr", "begmo", "begday"), AKG.startDate, end=False, claim=about)
         if alliance["endyr"] != "0":
-            self.dated(g, partnership, alliance, ("endyr", "endmo", "endday"), AKG.endDate, end=True)
+            self.dated(g, partnership, alliance, ("endyr", "endmo", "endday"), AKG.endDate, end=True, claim=about)
         else:
             g.add((partnership, AKG.lastConfirmed, ATOP_END))
         if alliance["term"] in TERM:
@@ -317,12 +354,21 @@ class Builder:
                 if any(_flag(r, variable) for r in rows):
                     g.add((partnership, RDF.type, cls))
             self.add_memberships(partnership, rows, suffix)
+        if merge:
+            self.merge_memberships(merge, [r for p in phases for r in members_of[(atopid, p["phase"])]])
         if any_force != (_flag(alliance, "defense") or _flag(alliance, "offense")):
             raise RawDataError(f"atopid {atopid}: the member rows and {ALLIANCE_FILE} disagree on defence/offence")
         if not any_force:
             # ATOP codes every obligation of every member: no defence or offence promise in any phase.
-            g.add((partnership, RDF.type, AKG.PartnershipWithoutScopeCondition))
-        g.add((partnership, AKG.institutionalisation, institutionalisation(phases[-1])))
+            if merge:
+                about(RDF.type, AKG.PartnershipWithoutScopeCondition, "type")
+            else:
+                g.add((partnership, RDF.type, AKG.PartnershipWithoutScopeCondition))
+        level = institutionalisation(phases[-1])
+        if merge:
+            about(AKG.institutionalisation, level, "institutionalisation")
+        else:
+            g.add((partnership, AKG.institutionalisation, level))
 
     def add_agreement(self, phase: dict, suffix: str) -> URIRef:
         g = self.graphs["alliances.ttl"]
@@ -394,15 +440,32 @@ class Builder:
                 g.add((obligation, AKG.sourceRecord, _record(r)))
         return any_force
 
+    def curated_member(self, merge: Merge | None, row: dict) -> str | None:
+        """The state key of the curated membership an ATOP member row belongs to, if any."""
+        if merge is None:
+            return None
+        key = self.state_key(row["member"])
+        key = dict(merge.successors).get(key, key)
+        return key if key in merge.members.split() else None
+
+    def state_key(self, code: str) -> str:
+        return str(self.state(code))[len(str(STATE)):]
+
     def add_memberships(self, partnership: URIRef, rows: list[dict], suffix: str) -> None:
         g = self.graphs["memberships.ttl"]
+        merge = MERGES.get(rows[0]["atopid"])
         seen: dict[str, int] = {}
         for row in sorted(rows, key=lambda r: (int(r["member"]), int(r["yrent"]), int(r["moent"]), r["_row"])):
             state = self.state(row["member"])
-            state_key = str(state)[len(str(STATE)):]
+            state_key = self.state_key(row["member"])
             seen[state_key] = seen.get(state_key, 0) + 1
             spell = "" if seen[state_key] == 1 else f"-{seen[state_key]}"
             membership = MEMBERSHIP[f"atop-{row['atopid']}-{state_key}{suffix}{spell}"]
+            curated = self.curated_member(merge, row)
+            if curated is not None:
+                # written on the curated membership by merge_memberships; the old IRI resolves to it
+                g.add((membership, OWL.sameAs, MEMBERSHIP[f"{merge.key}-{curated}"]))
+                continue
             g.add((partnership, AKG.hasMembership, membership))
             g.add((membership, RDF.type, AKG.Membership))
             phase = "" if row["phase"] == "0" else f", phase {row['phase']}"
@@ -410,7 +473,15 @@ class Builder:
                                                   lang="en")))
             g.add((membership, AKG.member, state))
             g.add((membership, AKG.atopPhase, Literal(int(row["phase"]), datatype=XSD.integer)))
-            self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
+            start, _ = _date(row, "yrent", "moent", "dayent", end=False)
+            if merge and merge.entered_into_force and start < Literal(merge.entered_into_force[0], datatype=XSD.date):
+                claim = self.claimer(g, membership, str(membership)[len(str(MEMBERSHIP)):], row, MEMBER_FILE)
+                self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
+                           claim=lambda p, v, n: claim(p, v, n, why="enteredIntoForce"))
+                g.add((membership, AKG.startDate, Literal(merge.entered_into_force[0], datatype=XSD.date)))
+                g.add((membership, PROV.wasDerivedFrom, SOURCE[merge.entered_into_force[1]]))
+            else:
+                self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
             if row["yrexit"] != "0":
                 self.dated(g, membership, row, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True)
             else:
@@ -420,6 +491,42 @@ class Builder:
             if row["termcaus"] in TERMCAUS:
                 g.add((membership, AKG.exitCause, AKG[TERMCAUS[row["termcaus"]]]))
             self.derived(g, membership, row, MEMBER_FILE)
+
+    def merge_memberships(self, merge: Merge, rows: list[dict]) -> None:
+        """ATOP's spells of each member the curated record holds, as one membership: ATOP's phases follow one
+        another without a gap (a new phase is a new agreement, not an exit), so its first entry and its last
+        exit (if any) are claims beside the curated dates; its phases, rows and confirmation are asserted."""
+        g = self.graphs["memberships.ttl"]
+        spells: dict[str, list[dict]] = {}
+        for row in rows:
+            curated = self.curated_member(merge, row)
+            if curated is not None:
+                spells.setdefault(curated, []).append(row)
+        missing = set(merge.members.split()) - set(spells)
+        if missing:
+            raise RawDataError(f"atopid {rows[0]['atopid']}: no ATOP member row for the curated members {sorted(missing)}")
+        for key, member_rows in sorted(spells.items()):
+            member_rows.sort(key=lambda r: _date(r, "yrent", "moent", "dayent", end=False)[0].toPython())
+            for before, after in zip(member_rows, member_rows[1:]):
+                if _date(before, "yrexit", "moexit", "dayexit", end=True)[0] != _date(after, "yrent", "moent", "dayent", end=False)[0]:
+                    raise RawDataError(f"atopid {before['atopid']}: {key}'s ATOP spells leave a gap; they cannot be one membership")
+            membership = MEMBERSHIP[f"{merge.key}-{key}"]
+            first, last = member_rows[0], member_rows[-1]
+            # the link, the type and the member are the curated record's statements (not repeated here)
+            claim = self.claimer(g, membership, f"atop-{first['atopid']}-{key}", first, MEMBER_FILE)
+            self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
+                       claim=lambda p, v, n: claim(p, v, n, why="membershipStart"))
+            if last["yrexit"] != "0":
+                exit_claim = self.claimer(g, membership, f"atop-{last['atopid']}-{key}", last, MEMBER_FILE)
+                self.dated(g, membership, last, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True,
+                           claim=lambda p, v, n: exit_claim(p, v, n, why="membershipEnd"))
+            else:
+                g.add((membership, AKG.lastConfirmed, ATOP_END))
+            for row in member_rows:
+                g.add((membership, AKG.atopPhase, Literal(int(row["phase"]), datatype=XSD.integer)))
+                self.derived(g, membership, row, MEMBER_FILE)
+                if self.state_key(row["member"]) != key:
+                    claim(AKG.member, self.state(row["member"]), f"member-phase-{row['phase']}", why="member")
 
     def add_extra_states(self) -> None:
         g = self.graphs["alliances.ttl"]

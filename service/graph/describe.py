@@ -64,6 +64,18 @@ def exists(store, iri: str) -> bool:
     return bool(store.query(f"ASK {{ {{ {subject} ?p ?o }} UNION {{ ?s ?p {subject} }} }}"))
 
 
+def merged_into(store, iri: str) -> str | None:
+    """The IRI a retired IRI of this graph now is: one whose only statements are ``owl:sameAs`` another
+    resource of the graph (ATOP's ``partnership/atop-3180`` is ``partnership/nato``), else None."""
+    subject = node(iri)
+    rows = select(store, f"""SELECT DISTINCT ?target WHERE {{
+        {subject} owl:sameAs ?target .
+        FILTER (isIRI(?target) && STRSTARTS(STR(?target), "{iris.ID}"))
+        FILTER NOT EXISTS {{ {subject} ?p ?o FILTER (?p != owl:sameAs) }}
+    }}""")
+    return rows[0]["target"].value if len(rows) == 1 else None
+
+
 def triples(store, iri: str, *, incoming: bool = True) -> list[ox.Triple]:
     """The resource's description: its statements (entailed ones included) and, if asked, those pointing at it."""
     subject = node(iri)
@@ -118,18 +130,26 @@ def labels(store, terms: set[str]) -> dict[str, str]:
 
 
 def members(store, iri: str) -> list[dict]:
-    """The partnership's members over time: one row per membership, and members recorded without one."""
+    """The partnership's members over time: one row per membership, and members recorded without one.
+    ``confirmed`` is the latest akg:lastConfirmed of the membership, else of the partnership (ontology/README.md,
+    "Coverage")."""
     p = node(iri)
     rows = select(store, f"""
-        SELECT ?member ?membership ?start ?end ?source WHERE {{
+        SELECT ?member ?membership ?start ?end ?source ?confirmed WHERE {{
           {{ {p} akg:hasMembership ?membership . ?membership akg:member ?member .
              OPTIONAL {{ ?membership akg:startDate ?start }} OPTIONAL {{ ?membership akg:endDate ?end }}
-             OPTIONAL {{ ?membership prov:wasDerivedFrom ?source }} }}
+             OPTIONAL {{ ?membership prov:wasDerivedFrom ?source }}
+             OPTIONAL {{ SELECT ?membership (MAX(?c) AS ?membershipConfirmed)
+                         WHERE {{ {p} akg:hasMembership ?membership . ?membership akg:lastConfirmed ?c }}
+                         GROUP BY ?membership }}
+             OPTIONAL {{ SELECT (MAX(?pc) AS ?partnershipConfirmed) WHERE {{ {p} akg:lastConfirmed ?pc }} }}
+             BIND (COALESCE(?membershipConfirmed, ?partnershipConfirmed) AS ?confirmed) }}
           UNION
           {{ {p} akg:hasMember ?member .
              FILTER NOT EXISTS {{ {p} akg:hasMembership ?m . ?m akg:member ?member }} }}
         }}""")
-    return _group_sources(rows, key=("member", "membership"), columns=("member", "membership", "start", "end"))
+    return _group_sources(rows, key=("member", "membership"),
+                          columns=("member", "membership", "start", "end", "confirmed"))
 
 
 def scope_conditions(store, iri: str) -> list[dict]:

@@ -19,9 +19,6 @@ MEMBERSHIPS = """
 PREFIX akg:  <https://w3id.org/alliance-kg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl:  <http://www.w3.org/2002/07/owl#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX src:  <https://w3id.org/alliance-kg/id/source/>
 SELECT ?partnership ?partnershipLabel ?isAlliance ?membership ?state ?stateLabel ?iso3 ?cowCode ?wikidata ?start ?end
 WHERE {
   ?partnership a akg:SecurityPartnership ; rdfs:label ?partnershipLabel ; akg:hasMember ?state .
@@ -38,13 +35,6 @@ WHERE {
   BIND (COALESCE(?memberSince, ?partnershipStart) AS ?start)
   BIND (COALESCE(?memberUntil, ?partnershipEnd) AS ?end)
   BIND (EXISTS { ?partnership a akg:Alliance } AS ?isAlliance)
-  # one partnership, one link: ATOP's record of a partnership that is also curated (NATO is ATOP
-  # 3180) gives way to the curated one, which carries the changes since ATOP's end in 2018
-  FILTER NOT EXISTS {
-    ?partnership akg:atopId ?atopId ; prov:wasDerivedFrom/dcterms:isPartOf src:atop-5.1 .
-    ?curated akg:atopId ?atopId .
-    FILTER (?curated != ?partnership)
-  }
 }
 ORDER BY ?partnership ?state
 """

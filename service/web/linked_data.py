@@ -7,7 +7,7 @@ the local server path of each IRI, so browsing works on localhost too.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from service.graph import describe
 from service import iris
@@ -102,11 +102,17 @@ def ontology_part(name: str):
 
 
 def resource(iri: str):
+    """The resource's page or RDF; a retired IRI answers 301 with the IRI it was merged into."""
     media = choose_format()
     if isinstance(media, Response):
         return media
     store = current_store()
     try:
+        target = describe.merged_into(store, iri)
+        if target is not None:
+            # a retired IRI (e.g. ATOP's record of an alliance the curated record also holds): one alliance, one IRI
+            query = request.query_string.decode()
+            return redirect(local_href(target) + ("?" + query if query else ""), code=301)
         if not describe.exists(store, iri):
             return not_described(iri)
     except ValueError:

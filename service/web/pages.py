@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from service.graph import describe
+from service.graph import describe, exports
 from service import iris
 
 AKG = iris.AKG
@@ -65,6 +65,12 @@ def entity_page(store, iri: str) -> dict:
         page["network"] = network_picture(iri, describe.partners(store, iri, dt.date.today().isoformat()), names, store)
     page["labels"] = names
     page["members"].sort(key=lambda m: (m["start"] or "9999", names.get(m["member"], m["member"])))
+    # on the curation date an open membership no source confirms that far is presumed, as in the in-force queries
+    page["curated_until"] = exports.curated_until(store) if page["members"] else None
+    for row in page["members"]:
+        open_ = row["start"] and not row["end"]
+        row["presumed"] = bool(open_ and page["curated_until"]
+                               and (not row["confirmed"] or row["confirmed"][:10] < page["curated_until"].isoformat()))
     for statement in page["statements"]:
         statement.values.sort(key=lambda pair: names.get(pair[0].value, pair[0].value))
     page["label"] = names.get(iri) or iri.rsplit("/", 1)[-1]

@@ -43,8 +43,9 @@ def test_russia_dprk_is_an_alliance_by_its_mutual_defence_clause(run):
     assert {m["iri"] for m in p["members"]} == {S + "RUS", S + "PRK"}
     assert {s["iri"] for s in p["sources"]} >= {iris.ID + "source/schmitt-2025-nato"}
     assert p["size_class"] == "bilateral alliance"
-    # before the treaty the partnership is not listed at all
+    # before the treaty's entry into force (4 December 2024) the partnership is not listed at all
     assert partnership(A.assess(run, ["RUS", "PRK"], "2024-06-18"), "russia-dprk") is None
+    assert partnership(A.assess(run, ["RUS", "PRK"], "2024-12-03"), "russia-dprk") is None
 
 
 def test_russia_china_is_no_alliance_and_keeps_the_hedge(run):
@@ -107,7 +108,9 @@ def test_changes_2022_to_2025(run):
     seen = {(c["date"], c["kind"], c["iri"]) for c in report["changes"]}
     assert ("2023-04-04", "member joined", iris.ID + "membership/nato-FIN") in seen  # NATO's member page
     assert ("2024-03-07", "member joined", iris.ID + "membership/nato-SWE") in seen
-    assert ("2024-06-19", "partnership formed", P + "russia-dprk") in seen
+    # formed on the 2024 treaty's entry into force, not its signature of 19 June (ontology/README.md, "Dates")
+    assert ("2024-12-04", "partnership formed", P + "russia-dprk") in seen
+    assert not any(c[0] == "2024-06-19" and c[2] == P + "russia-dprk" for c in seen)
     # a scope condition is dated by its treaty's entry into force (data/curated/new-since-2018.ttl:
     # Interfax, 5 December 2024, citing KCNA), the signature only where no entry into force is known
     assert ("2024-12-04", "scope condition declared", iris.ID + "scope-condition/russia-dprk-article-4") in seen

@@ -305,8 +305,11 @@ def test_member_count_on_default_date(store):
     assert counts == {
         P("nato"): 32, P("sco"): 9,          # SCO: Belarus joins only on 2024-07-04
         P("anzus"): 2, P("aukus"): 3,        # ANZUS: New Zealand out since 1986-09-17 (ADST)
-        P("russia-dprk"): 2, P("china-dprk"): 2, P("usa-japan"): 2, P("usa-rok"): 2,
+        P("china-dprk"): 2, P("usa-japan"): 2, P("usa-rok"): 2,
         P("usa-philippines"): 2, P("usa-thailand"): 2,
+        # France-Djibouti is one record with ATOP 6040, whose memberships start with the 2011 treaty's entry into
+        # force (1 May 2014, Assemblee nationale); Russia-DPRK only enters into force on 2024-12-04 (Interfax/KCNA)
+        P("france-djibouti"): 2,
     }
 
 
@@ -316,7 +319,9 @@ def test_in_force_on_date(store):
     for r in result:
         members.setdefault(r["partnership"], set()).add(r["member"])
     assert len(members[P("nato")]) == 32 and S("SWE") in members[P("nato")]
-    assert members[P("russia-dprk")] == {S("RUS"), S("PRK")}       # since the treaty of 19 June 2024
+    assert P("russia-dprk") not in members    # signed on 19 June 2024, in force from 4 December 2024 (Interfax/KCNA)
+    in_force = answer(store, "in-force-on-date", date='"2025-01-01"^^xsd:date')
+    assert {r["member"] for r in in_force if r["partnership"] == P("russia-dprk")} == {S("RUS"), S("PRK")}
     assert S("IRN") in members[P("sco")] and S("BLR") not in members[P("sco")]
     alliance = {r["partnership"]: r["isAlliance"] for r in result}
     assert alliance[P("nato")] == "true" and alliance[P("sco")] == "false"
@@ -585,9 +590,11 @@ def test_provenance_of_the_russia_dprk_clause(store):
 
 def test_provenance_of_another_fact(store):
     result = answer(store, "provenance-of-a-fact", fact=f"<{ID}membership/nato-SWE>")
-    # NATO's member page; Sweden's government (7 March 2024); the Washington Summit Declaration confirms it
+    # NATO's member page; Sweden's government (7 March 2024); the Washington Summit Declaration and the Baltic Sea
+    # Allies Summit of 14 January 2025 (Overt Defense) confirm it
     assert column(result, "source") == {SRC + "nato-member-countries", SRC + "sweden-government-2024-03-07-nato-member",
-                                        SRC + "nato-washington-summit-declaration-2024"}
+                                        SRC + "nato-washington-summit-declaration-2024",
+                                        SRC + "overtdefense-2025-01-21-baltic-sentry"}
     assert "https://www.nato.int/cps/en/natohq/topics_52044.htm" in column(result, "url")
 
 
@@ -690,8 +697,12 @@ def test_us_alliances_in_asia_trends(store):
 
 def test_states_in_several_alliances(store):
     result = answer(store, "states-in-several-alliances")
-    # The US hub: NATO, ANZUS and the spokes to Japan, South Korea, the Philippines, Thailand, Taiwan.
-    assert {r["state"]: int(r["alliances"]) for r in result} == {S("USA"): 7, S("FRA"): 2, S("PRK"): 2}
+    # The US hub: NATO, ANZUS and the spokes to Japan, South Korea, the Philippines, Thailand, Taiwan. The
+    # US-Thailand alliance is the Manila Pact (one record with ATOP 3260): its other parties of 1955-1977 (ATOP)
+    # count it too, beside NATO (France, the United Kingdom), ANZUS (Australia, New Zealand) and the US-Philippines
+    # treaty; France also in France-Djibouti.
+    assert {r["state"]: int(r["alliances"]) for r in result} == {
+        S("USA"): 7, S("FRA"): 3, S("PRK"): 2, S("AUS"): 2, S("NZL"): 2, S("GBR"): 2, S("PHL"): 2}
 
 
 def test_alliance_portfolio_of_russia(store):
@@ -700,7 +711,8 @@ def test_alliance_portfolio_of_russia(store):
         P("russia-dprk"): "true",       # the only bona fide alliance
         P("russia-china"): "false", P("russia-iran"): "false", P("sco"): "false", P("russia-belarus"): "false"}
     since = {r["partnership"]: r.get("memberSince") for r in result}
-    assert since[P("russia-dprk")] == "2024-06-19" and since[P("sco")] == "2001-06-15"
+    # Russia-DPRK from the 2024 treaty's entry into force (4 December 2024), not its signature (ontology/README.md)
+    assert since[P("russia-dprk")] == "2024-12-04" and since[P("sco")] == "2001-06-15"
 
 
 def test_alliance_portfolio_of_the_united_states(store):
@@ -737,9 +749,14 @@ def test_sco_members(store):
 def test_dyads_sharing_an_alliance(store):
     result = answer(store, "dyads-sharing-an-alliance")
     pairs = {(r["stateA"], r["stateB"]): int(r["sharedAlliances"]) for r in result}
-    # 32 * 31 / 2 NATO pairs, 3 ANZUS pairs, 8 bilateral alliances between states
-    assert len(pairs) == 496 + 3 + 8
-    assert set(pairs.values()) == {1}
+    # 32 * 31 / 2 NATO pairs, 3 ANZUS pairs, 8 bilateral alliances between states, and the Manila Pact's 28 pairs
+    # (the US-Thailand alliance is one record with ATOP 3260, eight parties in 1955) less the 8 already counted
+    assert len(pairs) == 496 + 3 + 8 + 20
+    # in two alliances: the Manila Pact's parties that are also NATO, ANZUS or US-Philippines allies
+    assert {pair for pair, n in pairs.items() if n == 2} == {
+        (S("AUS"), S("NZL")), (S("AUS"), S("USA")), (S("NZL"), S("USA")), (S("FRA"), S("GBR")),
+        (S("FRA"), S("USA")), (S("GBR"), S("USA")), (S("PHL"), S("USA"))}
+    assert set(pairs.values()) == {1, 2}
     assert (S("PRK"), S("RUS")) in pairs and (S("CHN"), S("PRK")) in pairs
     assert (S("CHN"), S("RUS")) not in pairs          # no declared scope condition
     assert (S("DJI"), S("FRA")) in pairs and (S("TWN"), S("USA")) in pairs

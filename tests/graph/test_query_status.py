@@ -14,9 +14,11 @@ def test_in_force_on_date_gives_a_status(store):
     status = {(r["partnership"], r["member"]): r["status"] for r in result}
     partnership_status = {r["partnership"]: r["partnershipStatus"] for r in result}
     # The paper (issued 2025, latest fact 2025-01-17) speaks for NATO and the Russia-DPRK treaty;
-    # NATO's members are named last by the Washington Summit Declaration of 2024-07-10 (confirmations.ttl).
+    # NATO's members are named last by the Washington Summit Declaration of 2024-07-10, the eight Baltic Sea
+    # Allies by their Helsinki summit of 2025-01-14 (Overt Defense; confirmations.ttl).
     assert partnership_status[P("nato")] == "confirmed"
-    assert status[(P("nato"), S("SWE"))] == "presumed"
+    assert status[(P("nato"), S("SWE"))] == "confirmed"
+    assert status[(P("nato"), S("FRA"))] == "presumed"
     assert status[(P("russia-dprk"), S("PRK"))] == "confirmed"
     assert set(status.values()) == {"confirmed", "presumed"}
     # On the default date every membership is confirmed by a later source
@@ -26,7 +28,7 @@ def test_in_force_on_date_gives_a_status(store):
 def test_member_count_counts_presumed_apart(store):
     on_2025 = {r["partnership"]: (int(r["memberCount"]), int(r["confirmedCount"]), int(r["presumedCount"]))
                for r in answer(store, "member-count-on-date", date=NEW_YEAR_2025)}
-    assert on_2025[P("nato")] == (32, 0, 32)       # confirmed to 2024-07-10 only
+    assert on_2025[P("nato")] == (32, 8, 24)       # the Baltic Sea Allies to 2025-01-14, the others to 2024-07-10
     assert on_2025[P("sco")] == (10, 0, 10)        # Astana Declaration, 2024-07-04
     assert on_2025[P("usa-japan")] == (2, 2, 0)    # the paper, 2025-01-17
     default = answer(store, "member-count-on-date")
@@ -75,10 +77,14 @@ def test_contested_claims(store):
     claims = {(r["subject"], r["aspect"], r["record"]): r["claim"] for r in result}
     # NATO's start: entry into force (the paper's record) against signature (ATOP 3180)
     assert claims[(P("nato"), "partnership start", P("nato"))] == "1949-08-24"
-    assert claims[(P("nato"), "partnership start", P("atop-3180"))] == "1949-04-04"
+    assert claims[(P("nato"), "partnership start", f"{ID}claim/atop-3180-startDate")] == "1949-04-04"
     # France-Djibouti: an alliance for the paper, not for ATOP 6040
     assert claims[(P("france-djibouti"), "is an alliance", P("france-djibouti"))] == "an alliance"
-    assert claims[(P("france-djibouti"), "is an alliance", P("atop-6040"))] == "not an alliance"
+    assert claims[(P("france-djibouti"), "is an alliance", f"{ID}claim/atop-6040-type")] == "not an alliance"
+    # ATOP's record is on the curated IRI: its claims name ATOP's file and row, its old IRI is no record
+    assert not any(r["record"].startswith(P("atop-")) for r in result)
+    atop_sources = {r["claimSource"] for r in result if r["record"].startswith(f"{ID}claim/")}
+    assert atop_sources == {f"{ID}source/atop-5.1-alliances", f"{ID}source/atop-5.1-members"}
     # New Zealand in ANZUS: the curated note keeps the reading that it never formally left
     nzl = claims[(f"{ID}membership/anzus-NZL", "noted by a curator", f"{ID}membership/anzus-NZL")]
     assert "never withdrew" in nzl

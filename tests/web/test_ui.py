@@ -178,8 +178,10 @@ def test_state_network_on_a_date(store):
     assert {"North Atlantic Treaty Organization (NATO)", "AUKUS (Australia, United Kingdom, United States)"} <= set(shared)
     assert not any(name.startswith("ATOP 3180") for name in shared)
     assert graph.edges[S("USA"), S("GBR")]["weight"] == len(shared)
-    # Russia and North Korea their 2024 alliance
-    assert graph.edges[S("RUS"), S("PRK")]["alliance"] is True
+    # Russia and North Korea: on 2024-07-01 only their treaty of 2000 (ATOP 4940, no defence obligation); their
+    # 2024 alliance starts with its entry into force on 2024-12-04 (Interfax/KCNA), when the 2000 treaty ended
+    assert graph.edges[S("RUS"), S("PRK")]["alliance"] is False
+    assert exports.state_network(store, dt.date(2025, 1, 1)).edges[S("RUS"), S("PRK")]["alliance"] is True
     # Russia and China share the SCO and ATOP's consultation pacts, none an alliance; their own
     # partnership in the paper is undated
     assert "Shanghai Cooperation Organisation (SCO)" in graph.edges[S("RUS"), S("CHN")]["partnerships"].split(" | ")
