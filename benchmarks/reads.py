@@ -49,7 +49,8 @@ def serve(checkout: Path, data_dir: Path | None, log: Path, timeout: float) -> H
     if data_dir:
         env["ALLIANCE_KG_DATA_DIR"] = str(data_dir)
     engine = HttpEngine([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env,
-                        f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql", log)
+                        f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql", log,
+                        cwd=checkout)  # `python -m` puts the working folder first on the path
     engine.start(timeout)
     return engine
 

@@ -54,21 +54,35 @@ def _where(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-# What a keyword cannot be inside, matched left to right as the engine's lexer reads them: comments
-# (to a line end, LF or CR), the four kinds of string, IRIs. A "<" that is a less-than operator may be
-# read as an IRI here; such a stretch holds no whitespace, "<" or "{", so no dataset clause hides in it.
-_NOT_CODE = re.compile("|".join([
-    r"#[^\r\n]*",
-    r"'{3}(?:[^'\\]|\\.|'(?!''))*'{3}",
-    r'"{3}(?:[^"\\]|\\.|"(?!""))*"{3}',
-    r"'(?:[^'\\\r\n]|\\.)*'",
-    r'"(?:[^"\\\r\n]|\\.)*"',
-    r'<[^<>"{}|^`\\\x00-\x20]*>',
-]), re.DOTALL)
-# "from" where the keyword could stand: not inside a longer name (akg:diffusedFrom, ?from, ex:from,
-# ex:a.from, ex:a-from). Only then is the query parsed: rdflib takes 10-300 ms over a query of
-# queries/, more than the engine takes to answer most of them.
-_KEYWORD_FROM = re.compile(r"(?<![\w?$:.\-])from", re.IGNORECASE)
+# Without triple quotes no string spans lines, so each line is looked at alone. On a line without "'",
+# a '"' is a string's start or inside a comment (never inside an IRI, which holds no '"'), so the
+# strings "..." can go. Then a comment that is surely one: "#" at the line's start or after
+# whitespace (so not inside an IRI, which holds no whitespace) with no quote left before it. Anything
+# unsure stays, and at worst sends the query to the parser.
+_SHORT_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SURE_COMMENT = re.compile(r"(?:^|(?<=[ \t]))#")
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def might_hold_keyword(read: str, keyword: str) -> bool:
+    """False only when `keyword` cannot be a keyword of this request (already read as the engine reads
+    it, engine_text): it appears nowhere but in strings, comments and longer names (a keyword never
+    follows a letter, "_", "?", "$" or ":" without a break: akg:diffusedFrom, ?from, ex:service).
+    The parse this spares costs 10-300 ms over a query of queries/, more than most of them take."""
+    if keyword not in read.lower():
+        return False
+    if "'''" not in read and '"""' not in read:
+        read = _LINE.sub(lambda line: _code_of_line(line.group()), read)
+    return re.search(rf"(?<![^\W\d]|[?$:]){keyword}", read, re.IGNORECASE) is not None
+
+
+def _code_of_line(line: str) -> str:
+    if "'" not in line:
+        line = _SHORT_STRING.sub(" ", line)
+    comment = _SURE_COMMENT.search(line)
+    if comment is None or "'" in line[:comment.start()] or '"' in line[:comment.start()]:
+        return line
+    return line[:comment.start()]
 
 
 def has_dataset_clause(query: str) -> bool:
@@ -77,7 +91,7 @@ def has_dataset_clause(query: str) -> bool:
     A query that mentions FROM but cannot be parsed counts as having one: the engine then reads its
     FROM itself, or only the default graph, never more than asked."""
     read = engine_text(query)
-    if not _KEYWORD_FROM.search(_NOT_CODE.sub(" ", read)):
+    if not might_hold_keyword(read, "from"):
         return False
     tree = parse(read, update=False)
     return tree is None or "datasetClause" in tree[1]
@@ -169,9 +183,8 @@ MAX_PARSED_CHARACTERS = 262_144
 def _check(text: str, allowed_services: frozenset[str], update: bool) -> None:
     read = engine_text(text)
     check_nesting(read)
-    lowered = read.lower()
     words = ["service"] + (["load"] if update else [])
-    present = [word for word in words if word in lowered]
+    present = [word for word in words if might_hold_keyword(read, word)]
     if not present:
         return
     if len(read) > MAX_PARSED_CHARACTERS:  # rdflib's parser takes ~1.5 s a megabyte, in a request thread

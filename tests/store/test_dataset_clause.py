@@ -50,3 +50,26 @@ def test_the_quick_decision_agrees_with_the_parser_on_every_shipped_query():
         tree = safety.parse(safety.engine_text(text), update=False)
         assert tree is not None, name
         assert safety.has_dataset_clause(text) == ("datasetClause" in tree[1]), name
+
+
+@pytest.mark.parametrize("text", [
+    '?s ?p "a #from" . # a service from the union', "?s ?p ?o # 'from' here\n", "?s akg:diffusedFrom ?from",
+    "?s ex:service ?service", "?s ?p ?o FILTER(?o != \"military service\")", "#c\r?s ?p ?o",
+])
+def test_words_in_strings_comments_and_names_cost_no_parse(monkeypatch, text):
+    monkeypatch.setattr(safety, "parse", lambda *_: pytest.fail("parsed"))
+    query = f"SELECT * WHERE {{ {text} }}"
+    assert not safety.has_dataset_clause(query)
+    safety.check(query)
+
+
+@pytest.mark.parametrize("text", [
+    "?s ?p ?o .SERVICE <http://127.0.0.1:9/> { ?a ?b ?c }", "?s ?p 1SERVICE <http://127.0.0.1:9/> { ?a ?b ?c }",
+    "?s ?p 'it''s' SERVICE <http://127.0.0.1:9/> { }", "?s ?p '#' SERVICE <http://127.0.0.1:9/> { }",
+    "?s ?p <urn:x#y> SERVICE <http://127.0.0.1:9/> { }", "FILTER(?a<?b)SERVICE?x#>\n{ }",
+    '?s ?p """a\n# """ SERVICE <http://127.0.0.1:9/> { }', "?s ?p ?o #c\rSERVICE <http://127.0.0.1:9/> { }",
+    '?s ?p "a" . #x\n SeRvIcE <http://127.0.0.1:9/> { }',
+])
+def test_a_service_call_however_written_is_refused(text):
+    with pytest.raises(safety.ForbiddenQuery):
+        safety.check(f"SELECT * WHERE {{ {text} }}")
