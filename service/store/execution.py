@@ -212,6 +212,7 @@ def _load_through_a_child(path: Path):
     if child == 0:  # pragma: no cover -- the child, which ends here
         code = 1
         try:
+            lifeline.die_with_parent(lifeline.fork_server_pid)
             os.close(quads_read)
             os.close(names_read)
             on_disk = ox.Store.read_only(str(path))
