@@ -325,12 +325,25 @@ class ProcessExecutor:
         self.timeouts = 0
         self._pending: set = set()
         # start the workers now, without waiting: the server listens at once, and a query that comes
-        # before a worker is up waits for it (within its time limit)
-        self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(workers)]
+        # before a worker is up waits for it (within its time limit). Starting the pool blocks until
+        # the fork server forks, i.e. until it has copied the graph into memory: so in a thread.
+        self._warming: list = []
+        self._started = threading.Event()
+        threading.Thread(target=self._start, name="query-workers-start", daemon=True).start()
+
+    def _start(self) -> None:
+        try:
+            self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(self.workers)]
+        except RuntimeError:  # closed before it started
+            pass
+        finally:
+            self._started.set()
 
     def wait_ready(self, timeout: float = 60) -> float:
-        """Block until every worker has opened the store; the seconds waited."""
+        """Block until every worker has copied the store; the seconds waited."""
         started = time.perf_counter()
+        if not self._started.wait(timeout):
+            raise TimeoutError("the query workers did not start")
         for future in self._warming:
             future.result(timeout=timeout)
         return time.perf_counter() - started
@@ -347,10 +360,15 @@ class ProcessExecutor:
         import pebble
         # pebble's own timeout counts from the moment a worker takes the task; the wait below also
         # bounds time spent queued behind other queries, so the limit holds for the whole request.
+        began = time.monotonic()
+        if not self._started.wait(self.timeout):
+            self.timeouts += 1
+            raise QueryTimeout(f"The query workers were still starting after {self.timeout:g} s, this endpoint's "
+                               "limit for a query; try again in a moment.")
         future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
         self._pending.add(future)
         try:
-            return future.result(timeout=self.timeout)
+            return future.result(timeout=max(0.0, self.timeout - (time.monotonic() - began)))
         except CancelledError:  # close() below
             raise QueryAborted("The server is stopping; try again in a moment.") from None
         except (FutureTimeout, TimeoutError):
@@ -370,5 +388,9 @@ class ProcessExecutor:
         # cancelled first: a request thread waiting on a query answers now, not at the time limit
         for future in list(self._pending):
             future.cancel()
+        if not self._started.is_set():
+            # still starting (the fork server copying the graph): stopping the pool would wait for it.
+            # The fork server, its children and the workers die with this process (lifeline.py).
+            return
         self._pool.stop()
         self._pool.join(timeout=10)
