@@ -172,15 +172,17 @@ def free_port() -> int:
 class HttpEngine:
     """A SPARQL endpoint in a child process (this service, or rdflib-endpoint)."""
 
-    def __init__(self, command: list[str], env: dict, ready_url: str, sparql_url: str, log: Path):
+    def __init__(self, command: list[str], env: dict, ready_url: str, sparql_url: str, log: Path,
+                 cwd: Path | None = None):
         self.command, self.env, self.ready_url, self.sparql_url, self.log = command, env, ready_url, sparql_url, log
+        self.cwd = cwd
         self.session = requests.Session()
         self.process = None
 
     def start(self, timeout: float) -> float:
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log.open("wb"),
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, cwd=self.cwd)
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.command[0]} exited: {self.log.read_text(errors='replace')[-800:]}")

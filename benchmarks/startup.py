@@ -2,9 +2,11 @@
 
     .venv/bin/python -m benchmarks.startup [--data-dir DIR] [--store DIR] [--runs 3]
 
-Starts the server on a loopback port, times it until `/health` answers, and reads from /proc the
+Starts the server on a loopback port, times it until `/health` answers and until a first query
+(`ASK {}` at /sparql, which needs a query worker) is answered, and reads from /proc the
 resident memory of the server process (now and at its peak, VmHWM) and of its query worker
-processes; then stops it. With `--store DIR` the first run fills the persistent store and the next
+processes (and the fork server and resource tracker), and the proportional set size of them all
+(shared pages counted once); then stops it. With `--store DIR` the first run fills the persistent store and the next
 ones reopen it (the "reopening a persistent store" figure). Prints one JSON line per run, with the
 load average at the time, since the machine these figures come from is shared.
 """
@@ -33,6 +35,19 @@ def _status(pid: int, field: str) -> float:
                 if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def _pss(pid: int) -> float:
+    """Proportional set size in MB: pages shared between processes (the workers and their fork server
+    share the in-memory graph) counted once overall, split among those sharing them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError):
         pass
     return 0.0
 
@@ -67,12 +82,17 @@ def start_once(env: dict, timeout: float) -> dict:
             except requests.RequestException:
                 time.sleep(0.05)
         ready = time.perf_counter() - started
+        # /health needs no query worker; the first answer to a query needs one up, the graph in memory
+        answer = requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=timeout)
+        answer.raise_for_status()
+        first_answer = time.perf_counter() - started
         workers = _children(process.pid)
         log.seek(0)
         said = re.search(rb"ready in ([0-9.]+) s", log.read())  # from its own start, after the imports
-        return {"ready_seconds": round(ready, 2), "service_says_ready_in": float(said[1]) if said else None, "server_rss_mb": round(_status(process.pid, "VmRSS")),
+        return {"ready_seconds": round(ready, 2), "first_answer_seconds": round(first_answer, 2), "service_says_ready_in": float(said[1]) if said else None, "server_rss_mb": round(_status(process.pid, "VmRSS")),
                 "server_peak_mb": round(_status(process.pid, "VmHWM")),
                 "workers_rss_mb": [round(_status(w, "VmRSS")) for w in workers],
+                "all_processes_pss_mb": round(sum(_pss(p) for p in [process.pid] + workers)),
                 "load_average_before": round(load, 2), "load_average_after": round(os.getloadavg()[0], 2)}
     finally:
         process.terminate()

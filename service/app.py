@@ -29,6 +29,14 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     cleanups = []
+
+    def close():
+        while cleanups:
+            cleanups.pop(0)()
+
+    # registered before anything is made: a stop (SIGTERM, SIGINT) while the graph loads or the store
+    # is written leaves no temporary store behind
+    atexit.register(close)
     report = None
     shapes = settings["ONTOLOGY_DIR"] / "shapes.ttl"
     if store is None and settings["STORE_BACKEND"] != "oxigraph":
@@ -62,12 +70,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.extensions["alliance_kg.executor"] = executor
     app.extensions["alliance_kg.load_report"] = report
 
-    def close():
-        while cleanups:
-            cleanups.pop(0)()
-
     app.extensions["alliance_kg.close"] = close
-    atexit.register(close)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(admin.bp)

@@ -75,6 +75,8 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     from service.config import ConfigError
     from service.store.on_disk import StoreDamaged, StoreInUse
     started = time.perf_counter()
+    stopping = [lambda: None]  # what a stop must close: nothing yet, then the app's close
+    _stop_on_signals(lambda: stopping[0]())  # from the start: a stop while loading removes a temporary store
     try:
         config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
                               "WRITE_KEY_FILE": write_key_file, "WRITE_GUARD": False if no_write_guard else None,
@@ -83,6 +85,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                               "ALLOWED_SERVICES": allow_service or None})
         _check_address(config["HOST"], config["PORT"])  # before the half minute of loading, not after it
         app = create_app(config)
+        stopping[0] = app.extensions["alliance_kg.close"]
     except (LoadError, ConfigError, StoreInUse, StoreDamaged) as error:
         raise click.ClickException(f"cannot start: {error}") from None
     from service.graph.knowledge_graph import return_freed_memory
@@ -106,7 +109,6 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                f"{config['QUERY_TIMEOUT']:g} s", err=True)
     base = f"http://{config['HOST']}:{config['PORT']}"
     click.echo(f"alliance-kg: SPARQL endpoint at {base}/sparql, query UI at {base}/", err=True)
-    _stop_on_signals(app.extensions["alliance_kg.close"])
     server.run()
 
 

@@ -55,6 +55,19 @@ def busy_descendants(pid: int) -> list[psutil.Process]:
     pytest.fail("no worker took the heavy query")
 
 
+def in_session(session: int) -> list[psutil.Process]:
+    """Every process of the server's session (it starts one): also those started after a look at its
+    children, such as a worker replacing a killed one."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if os.getsid(p.pid) == session and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p)
+        except (psutil.NoSuchProcess, ProcessLookupError):
+            pass
+    return found
+
+
 def alive(processes: list[psutil.Process]) -> list[str]:
     found = []
     for p in processes:
@@ -75,8 +88,10 @@ def send_heavy(url: str) -> None:
     threading.Thread(target=call, daemon=True).start()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
-def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig):
+@pytest.mark.parametrize("sig, to_group", [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGKILL, False),
+                                           (signal.SIGINT, True)],
+                         ids=["SIGTERM", "SIGINT", "SIGKILL", "ctrl-c to the process group"])
+def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig, to_group):
     process, url = start_server(tmp_path)
     stores = list(tmp_path.glob(temporary.PREFIX + "*"))
     assert len(stores) == 1
@@ -86,13 +101,14 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig):
         family = busy_descendants(process.pid)
         kinds = " ".join(" ".join(p.cmdline()) for p in family)
         assert "forkserver" in kinds and "resource_tracker" in kinds  # the processes the issue saw left behind
-        process.send_signal(sig)
+        os.killpg(process.pid, sig) if to_group else process.send_signal(sig)
         started = time.monotonic()
         process.wait(timeout=10)
-        while alive(family) and time.monotonic() - started < 5:
+        while (alive(family) or in_session(process.pid)) and time.monotonic() - started < 5:
             time.sleep(0.05)
         seconds = time.monotonic() - started
         assert not alive(family), f"still running 5 s after {sig.name}: {alive(family)}"
+        assert not alive(in_session(process.pid)), f"started later, still running: {alive(in_session(process.pid))}"
         print(f"{sig.name}: {len(family)} processes gone in {seconds:.2f} s")
     finally:
         for leftover in family + [psutil.Process(process.pid)] if process.poll() is None else family:
@@ -109,6 +125,29 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig):
         process.wait(timeout=10)
     assert not stores[0].exists()
     assert not list(tmp_path.glob(temporary.PREFIX + "*"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
+def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig):
+    """Stopped while it loads the graph or writes the store, before it listens: no process, no folder."""
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT))
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(temporary.PREFIX + "*")):  # the store folder is made before the graph loads
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
+            time.sleep(0.01)
+        process.send_signal(sig)
+        started = time.monotonic()
+        process.wait(timeout=10)
+        while in_session(process.pid) and time.monotonic() - started < 5:
+            time.sleep(0.05)
+        assert not alive(in_session(process.pid))
+        assert not list(tmp_path.glob(temporary.PREFIX + "*")), process.stderr.read().decode()[-2000:]
+    finally:
+        for leftover in in_session(process.pid):
+            leftover.kill()
 
 
 def test_stale_temporary_stores_are_removed_only_when_their_server_is_dead(tmp_path):

@@ -23,6 +23,7 @@ def running(store, **settings):
     from service import create_app
     app = create_app(dict({"TESTING": True}, **settings), store=store)
     url, server = serve(app, threads=6)
+    app.extensions["alliance_kg.executor"].wait_ready()  # the workers start in the background; the tests count them
     return app, url, server
 
 

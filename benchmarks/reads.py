@@ -1,0 +1,145 @@
+"""Reads at engine speed: every query over HTTP against pyoxigraph in memory, in one run, interleaved.
+
+    .venv/bin/python -m benchmarks.reads [--size 1M] [--baseline DIR] [--repeat 5] [--markdown FILE]
+
+Builds the graph in this process as the server does (knowledge_graph.build: ontology, data and
+entailments; with `--size` a generated graph of that many synthetic triples beside the shipped
+data), starts `alliance-kg serve` (waitress, the real app) on the same data, then times every query
+of queries/ and benchmarks/queries/ in rounds: in each round every query runs once in memory and
+once over HTTP, so that the load of a shared machine falls on both alike. "In memory" is pyoxigraph
+answering in this process (the engine alone: no checks of the query), the answer serialised as the
+server sends it (SPARQL JSON, or Turtle for a graph). Prints the median of each and the ratio, and checks the target: HTTP within 1.2x the
+in-memory time + 2 ms.
+
+`--baseline DIR` serves a second checkout (say an older commit: `git archive COMMIT | tar -x -C DIR`)
+side by side in the same rounds: the before/after figures of docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+from benchmarks.run import JSON_RESULTS, HttpEngine, free_port, queries
+
+TARGET_FACTOR, TARGET_MS = 1.2, 2.0
+
+
+def in_memory(store: ox.Store, text: str) -> int:
+    """pyoxigraph's answer in this process (the union default graph, as the service reads a query
+    without FROM), serialised as an endpoint sends it."""
+    result = store.query(text, use_default_graph_as_union=True)
+    if isinstance(result, ox.QueryBoolean):
+        return len(result.serialize(ox.QueryResultsFormat.JSON))
+    if isinstance(result, ox.QueryTriples):
+        return len(result.serialize(format=ox.RdfFormat.TURTLE))
+    return len(result.serialize(format=ox.QueryResultsFormat.JSON))
+
+
+def serve(checkout: Path, data_dir: Path | None, log: Path, timeout: float) -> HttpEngine:
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    env.pop("ALLIANCE_KG_STORE_DIR", None)
+    if data_dir:
+        env["ALLIANCE_KG_DATA_DIR"] = str(data_dir)
+    engine = HttpEngine([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env,
+                        f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql", log,
+                        cwd=checkout)  # `python -m` puts the working folder first on the path
+    engine.start(timeout)
+    return engine
+
+
+def timed(run) -> float:
+    """Milliseconds, or infinity for an answer that is an error (a 503 at the time limit, say)."""
+    started = time.perf_counter()
+    try:
+        run()
+    except requests.HTTPError as error:
+        print(f"  {error}", file=sys.stderr)
+        return math.inf
+    return (time.perf_counter() - started) * 1000
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", help="a generated graph of this many synthetic triples (10k, 1M, ...); "
+                                       "default: the shipped graph")
+    parser.add_argument("--baseline", type=Path, help="another checkout, served side by side (the 'before')")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds after a warm-up round")
+    parser.add_argument("--queries", dest="only", help="only the queries whose name matches this regex")
+    parser.add_argument("--cap", type=float, default=120, help="seconds an HTTP query may take")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-reads"))
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
+    args = parser.parse_args(argv)
+
+    from service.config import PROJECT_ROOT, load_config
+    from service.graph import knowledge_graph
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = None
+    if args.size:
+        from benchmarks.generate import generate, parse_size
+        data_dir = args.workdir / f"data-{args.size}"
+        if not (data_dir / "synthetic.nt").exists():
+            generate(parse_size(args.size), 2025, data_dir)
+    started = time.perf_counter()
+    store, _ = knowledge_graph.build(load_config({"DATA_DIR": data_dir} if data_dir else None))
+    print(f"in memory: {len(store)} quads built in {time.perf_counter() - started:.1f} s", flush=True)
+    texts = queries(args.only)
+
+    engines = {"service": serve(PROJECT_ROOT, data_dir, args.workdir / "service.log", 900)}
+    try:
+        if args.baseline:
+            engines["baseline"] = serve(args.baseline.resolve(), data_dir, args.workdir / "baseline.log", 900)
+        runs = {"memory": lambda text: in_memory(store._store, text)}
+        for name, engine in engines.items():
+            runs[name] = lambda text, engine=engine: engine.query(text, cap=args.cap)
+        samples = {(query, engine): [] for query in texts for engine in runs}
+        for round_ in range(args.repeat + 1):  # the first round warms every engine up, untimed
+            for query, text in texts.items():
+                for engine, run in runs.items():
+                    took = timed(lambda: run(text))
+                    if round_:
+                        samples[query, engine].append(took)
+            print(f"round {round_} done (load average {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
+    finally:
+        for engine in engines.values():
+            engine.stop()
+
+    median = {key: statistics.median(values) for key, values in samples.items()}
+    others = [name for name in runs if name != "memory"]
+    header = ["query", "in memory ms"] + [f"{n} ms" for n in others] + [f"{n} ratio" for n in others] + ["target ms", "met"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    missed = {name: 0 for name in others}
+    for query in texts:
+        memory = median[query, "memory"]
+        target = memory * TARGET_FACTOR + TARGET_MS
+        for name in others:
+            missed[name] += median[query, name] > target
+        met = "yes" if median[query, "service"] <= target else "NO"
+        lines.append("| " + " | ".join([query, f"{memory:.1f}"] + [f"{median[query, n]:.1f}" for n in others]
+                                        + [f"{median[query, n] / memory:.2f}x" for n in others]
+                                        + [f"{target:.1f}", met]) + " |")
+    total = {name: sum(median[q, name] for q in texts) for name in runs}
+    lines.append("| " + " | ".join(["**all queries, sum**", f"{total['memory']:.1f}"]
+                                    + [f"{total[n]:.1f}" for n in others]
+                                    + [f"{total[n] / total['memory']:.2f}x" for n in others] + ["", ""]) + " |")
+    table = "\n".join(lines)
+    print(table)
+    for name in others:
+        print(f"{name}: {len(texts) - missed[name]} of {len(texts)} queries within {TARGET_FACTOR}x + "
+              f"{TARGET_MS:g} ms of pyoxigraph in memory (median of {args.repeat})")
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
+
+
+if __name__ == "__main__":
+    main()
