@@ -13,11 +13,7 @@ from benchmarks.run import queries
 
 @pytest.fixture(scope="module")
 def two_graphs():
-    store = OxigraphStore()
-    p = ox.NamedNode("urn:test:p")
-    store.add_quads([ox.Quad(ox.NamedNode("urn:test:a"), p, ox.Literal("in g1"), ox.NamedNode("urn:test:g1")),
-                     ox.Quad(ox.NamedNode("urn:test:b"), p, ox.Literal("in g2"), ox.NamedNode("urn:test:g2"))])
-    return store
+    return two_graphs_store()
 
 
 def answers(store, query):
@@ -45,6 +41,22 @@ def test_from_in_a_string_a_comment_an_iri_or_a_name_is_no_dataset_clause(two_gr
     assert answers(two_graphs, query) == ["in g1", "in g2"]
 
 
+def test_a_dataset_clause_after_a_bare_word_is_honoured():
+    """Oxigraph reads ASKFROM as ASK FROM (no break needed after a keyword): a quick look that took the
+    letter before FROM for a longer name missed this dataset clause."""
+    query = "ASKFROM <urn:test:g1> { ?s <urn:test:p> \"in g2\" }"
+    assert safety.has_dataset_clause(query)
+    assert not bool(two_graphs_store().query(query))
+
+
+def two_graphs_store():
+    store = OxigraphStore()
+    p = ox.NamedNode("urn:test:p")
+    store.add_quads([ox.Quad(ox.NamedNode("urn:test:a"), p, ox.Literal("in g1"), ox.NamedNode("urn:test:g1")),
+                     ox.Quad(ox.NamedNode("urn:test:b"), p, ox.Literal("in g2"), ox.NamedNode("urn:test:g2"))])
+    return store
+
+
 def test_the_quick_decision_agrees_with_the_parser_on_every_shipped_query():
     for name, text in queries().items():
         tree = safety.parse(safety.engine_text(text), update=False)
@@ -69,6 +81,9 @@ def test_words_in_strings_comments_and_names_cost_no_parse(monkeypatch, text):
     "?s ?p <urn:x#y> SERVICE <http://127.0.0.1:9/> { }", "FILTER(?a<?b)SERVICE?x#>\n{ }",
     '?s ?p """a\n# """ SERVICE <http://127.0.0.1:9/> { }', "?s ?p ?o #c\rSERVICE <http://127.0.0.1:9/> { }",
     '?s ?p "a" . #x\n SeRvIcE <http://127.0.0.1:9/> { }',
+    # a keyword needs no break after a bare word: Oxigraph reads falseSERVICE as false, then SERVICE
+    "?s ?p falseSERVICE <http://127.0.0.1:9/> { ?a ?b ?c }", "?s ?p ?o.SERVICE <http://127.0.0.1:9/> { }",
+    "?s ?p ex:a.SERVICE <http://127.0.0.1:9/> { }",
 ])
 def test_a_service_call_however_written_is_refused(text):
     with pytest.raises(safety.ForbiddenQuery):
