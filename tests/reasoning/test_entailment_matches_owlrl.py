@@ -4,7 +4,10 @@ vocabulary are exactly what owlrl (OWL 2 RL semantics, the reference implementat
 Two deliberate differences, both project rules beyond OWL 2 RL, are left out of the comparison:
 `akg:memberCount` (counted from memberships) and the size classes defined on it with datatype
 facets, which owlrl does not implement. owl:sameAs is compared only within the project's own IRIs,
-since links to Wikidata are not materialised (see service/reasoning/entailment.py)."""
+since links to Wikidata are not materialised (see service/reasoning/entailment.py). And a third, on
+purpose: a retired IRI (ATOP's IRI of an alliance the paper also describes, owl:sameAs the curated
+one, docs/atop-mapping.md) gets no copy of the curated IRI's statements, or every naive count would
+count the alliance twice; owlrl's copies (eq-rep-s, eq-rep-o) naming a retired IRI are set aside."""
 from __future__ import annotations
 
 import random
@@ -68,9 +71,11 @@ def compare(store) -> tuple[set, set]:
     reference += asserted
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(reference)
     base = in_vocabulary(asserted)
-    expected = in_vocabulary(reference) - base
+    retired = {old for old, new in asserted.subject_objects(OWL.sameAs) if ours(old) and ours(new)}
+    expected = {t for t in in_vocabulary(reference) - base if t[0] not in retired and t[2] not in retired}
     actual = {t for t in in_vocabulary(materialised) - base
               if t[1] not in PROJECT_RULES and not (t[1] == RDF.type and t[2] in SIZE_CLASSES)}
+    assert not {t for t in actual if t[0] in retired or t[2] in retired}, "nothing is copied to a retired IRI"
     return expected, actual
 
 
