@@ -39,13 +39,14 @@ import csv
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from service.datasets import states
+from service.datasets.atop_codebook import (BOOLEANS, CONDITIONS, OBLIGATIONS, PACT_CLASSES, PROVISIONS, TERM,
+                                             TERMCAUS, TERMMODE)
 from service.datasets.atop_merges import MERGES, PREFERRED, Merge
 from service.datasets.turtle import TurtleWriter
 
@@ -95,51 +96,6 @@ EXPECTED_ROWS = {ALLIANCE_FILE: 789, PHASE_FILE: 849, MEMBER_FILE: 2510}
 # a historical state keyed by its code, as it has no COW abbreviation.
 NON_COW_MEMBER_KEY = "cow-{code}"
 
-# Obligations: (member-level variable, key, class(es), condition variables -> condition individual).
-CONDITIONS = {"coadv": "SpecificAdversaryCondition", "coloc": "LocationCondition", "cocon": "OngoingConflictCondition",
-              "conum": "NumberOfAdversariesCondition", "codem": "DemandsCondition", "conpr": "NonProvocationCondition",
-              "coatt": "AttackOnAllyCondition", "coreq": "RequestCondition"}
-
-
-@dataclass(frozen=True)
-class ObligationKind:
-    variable: str          # ATOP member-level dummy
-    key: str               # IRI key suffix
-    cls: str               # akg class
-    prefix: str            # condition variable prefix (def, off, neu, con); "" when ATOP codes none
-    scope_condition: bool  # a scope condition in the paper's sense (see docs/atop-mapping.md)
-    label: str
-
-
-OBLIGATIONS = (
-    ObligationKind("defense", "defence", "DefenceObligation", "def", True, "defence obligation"),
-    ObligationKind("offense", "offence", "OffenceObligation", "off", True, "offence obligation"),
-    ObligationKind("neutral", "neutrality", "NeutralityObligation", "neu", False, "neutrality obligation"),
-    ObligationKind("nonagg", "non-aggression", "NonAggressionObligation", "", False, "non-aggression obligation"),
-    ObligationKind("consul", "consultation", "ConsultationObligation", "con", False, "consultation obligation"),
-)
-PACT_CLASSES = {"neutral": AKG.NeutralityPact, "nonagg": AKG.NonAggressionPact, "consul": AKG.ConsultationPact}
-
-TERM = {"1": "EndedByFulfilment", "2": "EndedByViolation", "3": "EndedByRenegotiation"}
-TERMMODE = {"1": "NotRenewed", "2": "ReplacedByNewAgreement", "3": "BrokenBeforeTerm", "4": "LostIndependence",
-            "5": "CasusFoederisCeased", "6": "LostWar"}
-TERMCAUS = {"1": "CauseReplaced", "2": "CauseLostIndependence", "3": "CauseProblemResolved", "4": "CausePolicyDispute",
-            "5": "CauseAllianceManagementDispute", "6": "CauseConflictAmongMembers", "7": "CauseWar",
-            "8": "CauseViolationShortOfWar"}
-PROVISIONS = {  # agreement-level variable -> (property, {code: individual})
-    "milcon": ("militaryContact", {"1": "ContactInWartime", "2": "ContactInPeacetime", "3": "CommonDefencePolicy"}),
-    "milaid": ("militaryAid", {"1": "GeneralMilitaryAid", "2": "MilitaryGrantsOrLoans",
-                               "3": "MilitaryTrainingOrTechnology", "4": "MilitaryGrantsAndTraining"}),
-    "subord": ("subordination", {"1": "SubordinationToNamedState", "2": "ConditionalSubordination"}),
-    "organ1": ("createsOrganisation", {"1": "RegularMeetings", "2": "NamedOrganisation", "3": "PermanentBureaucracy"}),
-    "organ2": ("createsOrganisation", {"1": "RegularMeetings", "2": "NamedOrganisation", "3": "PermanentBureaucracy"}),
-    "base": ("basing", {"1": "JointPlacementOnNeutralTerritory", "2": "ReciprocalBasing", "3": "NonReciprocalBasing"}),
-    "pubsecr": ("secrecy", {"1": "SecretArticles", "2": "EntirelySecret"}),
-    "specthrt": ("specificThreat", {"1": "ThreatFromStates", "2": "ThreatInRegion", "3": "ThreatFromStatesInRegion",
-                                    "4": "ThreatOfOngoingConflict", "5": "ThreatFromNonStateActors",
-                                    "6": "ThreatFromOtherAlliance"}),
-}
-BOOLEANS = {"estmode": "requiresRatification", "intcom": "providesIntegratedCommand", "contrib": "specifiesContributions"}
 
 PREFIXES = {
     "akg": AKG, "dcterms": DCTERMS, "owl": OWL, "prov": PROV, "rdf": RDF, "rdfs": RDFS, "skos": SKOS, "xsd": XSD,
