@@ -23,8 +23,9 @@ YASGUI = PROJECT_ROOT / "service/web/static/node_modules/@zazuko/yasgui/build/ya
 # The parts of the machine a test may need: (is it there?, what it is for, the command that installs it).
 # scripts/setup.sh installs each of them; tests/test_setup.py holds the two lists together.
 PARTS = {
-    "java": (lambda: shutil.which("java") is not None, "the Java runtime HermiT runs on",
-             "apt-get install default-jre-headless"),
+    "java": (lambda: shutil.which("java") is not None and shutil.which("javac") is not None,
+             "Java, which HermiT runs on, and javac, which compiles the guard's warm HermiT",
+             "apt-get install default-jdk-headless"),
     "chromium": (CHROMIUM.exists, "Debian's chromium, which the browser tests drive",
                  "apt-get install chromium fonts-dejavu-core"),
     "virtuoso-t": (lambda: shutil.which("virtuoso-t") is not None and shutil.which("isql-vt") is not None,

@@ -34,7 +34,7 @@ def test_the_readme_serves_with_what_the_set_up_made():
 def test_the_set_up_script_installs_each_part_quietly():
     script = SETUP.read_text()
     assert "set -euo pipefail" in script
-    for package in ("default-jre-headless", "chromium", "fonts-dejavu-core", "virtuoso-opensource"):
+    for package in ("default-jdk-headless", "chromium", "fonts-dejavu-core", "virtuoso-opensource"):
         assert f"missing+=({package})" in script, package
     assert "npm ci --prefix \"$static\"" in script and "static=service/web/static" in script
     assert ".venv/bin/pip install -q -e '.[test]'" in script
@@ -72,7 +72,7 @@ def fake_machine(tmp_path: Path, present: bool) -> tuple[Path, dict]:
                                      'printf \'#!/bin/sh\\nexit 1\\n\' > .venv/bin/python; chmod +x .venv/bin/*; exit 0; fi\n'
                                      + ("" if present else "exit 1\n"))
     if present:
-        for tool in ("java", "chromium", "virtuoso-t", "isql-vt"):
+        for tool in ("java", "javac", "chromium", "virtuoso-t", "isql-vt"):
             (bin_dir / tool).write_text("#!/bin/sh\n")
         yasgui = static / "node_modules/@zazuko/yasgui"
         (yasgui / "build").mkdir(parents=True)
@@ -101,7 +101,7 @@ def test_on_a_bare_machine_the_script_installs_every_part(tmp_path):
     run, calls = run_setup(root, env)
     assert run.returncode == 0, run.stderr
     install = next(call for call in calls if call.startswith("apt-get install"))
-    for package in ("default-jre-headless", "chromium", "fonts-dejavu-core", "virtuoso-opensource", "npm",
+    for package in ("default-jdk-headless", "chromium", "fonts-dejavu-core", "virtuoso-opensource", "npm",
                     "python3-venv"):
         assert package in install.split(), package
     assert "service virtuoso-opensource-7 stop" in calls

@@ -337,11 +337,13 @@ def test_a_state_in_several_partnerships_is_striped_alliances_first(page, store)
     assert usa.locator("path").get_attribute("fill").startswith("url(#akg-stripes-")
     stripes = page.locator(".akg-map svg " + usa.locator("path").get_attribute("fill")[4:-1] + " rect")
     expect(stripes).to_have_count(len(groups))
-    russia = page.locator(".akg-map svg a.akg-member[data-key='RUS']").get_attribute("data-groups").split(" | ")
-    assert russia.index("Russia-North Korea alliance (Comprehensive Strategic Partnership)") < russia.index(
-        "Shanghai Cooperation Organisation (SCO)"), russia  # the alliance before the organisation that is none
-    expect(page.locator(".akg-map svg a.akg-member[data-key='RUS'] title")).to_contain_text(
-        "Russia-North Korea alliance (Comprehensive Strategic Partnership) (alliance); Shanghai")
+    # China on 2024-07-01: its treaty with North Korea (an alliance) and the SCO (none); Russia's treaty
+    # with North Korea entered into force only on 2024-12-04
+    china = page.locator(".akg-map svg a.akg-member[data-key='CHN']").get_attribute("data-groups").split(" | ")
+    alliance = "China-North Korea alliance (Treaty of Friendship, Co-operation and Mutual Assistance)"
+    assert china.index(alliance) < china.index("Shanghai Cooperation Organisation (SCO)"), china
+    expect(page.locator(".akg-map svg a.akg-member[data-key='CHN'] title")).to_contain_text(
+        f"{alliance} (alliance); Shanghai")
     expect(page.locator(".akg-map .akg-legend")).to_contain_text("striped in their colours, alliances first")
     canada = page.locator(".akg-map svg a.akg-member[data-key='CAN'] path").first
     assert not canada.get_attribute("fill").startswith("url(")  # NATO alone: its plain colour
