@@ -410,3 +410,24 @@ def test_a_state_pages_partner_diagram_shows_the_present(page):
     past.locator("summary").click()
     expect(past.get_by_role("link", name="Austria-Hungary")).to_be_visible()
     network.screenshot(path=SCREENSHOTS / "ui-state-partners.png")
+
+
+def test_the_network_dots_the_lines_of_presumed_memberships(page, store):
+    """On 2025-01-01 most of NATO's memberships are presumed in force (last confirmed before that day,
+    issue 12): their lines to the NATO bloc are dotted, the confirmed ones solid, and the legend says so."""
+    query = (PROJECT_ROOT / "queries/in-force-on-date.rq").read_text().replace('"2024-07-01"^^xsd:date', '"2025-01-01"^^xsd:date')
+    assert '"2025-01-01"^^xsd:date' in query
+    answered = [{k: (v.value if v is not None else None) for k, v in row.items()} for row in store.query(query).rows()]
+    nato = [r for r in answered if r["partnership"] == NATO]
+    presumed = [r for r in nato if r["status"] == "presumed"]
+    assert 0 < len(presumed) < len(nato) == 32
+    run_example(page, "in-force-on-date")
+    page.evaluate("(text) => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(text)", query)
+    page.locator(".yasqe_queryButton").click()
+    show(page, "network")
+    expect(page.locator(".akg-network input[name=date]")).to_have_value("2025-01-01")
+    network = page.locator(".akg-network svg")
+    expect(network.locator(f"line[data-bloc='{NATO}']")).to_have_count(len(nato))
+    expect(network.locator(f"line.akg-presumed[data-bloc='{NATO}']")).to_have_count(len(presumed))
+    expect(page.locator(".akg-network .akg-legend")).to_contain_text("Dotted: presumed in force on the query's date")
+    page.screenshot(path=SCREENSHOTS / "ui-network-presumed.png", full_page=True)

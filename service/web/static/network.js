@@ -64,22 +64,26 @@
       return nodes.get(id);
     };
     const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
-    const link = (a, b, via, kindValue, undated, membership) => {
+    // ?status (queries/in-force-on-date.rq and the others that give it): "presumed" where no source
+    // confirms the row on the query's date. A line is presumed only if every row behind it is.
+    const presumedRow = (r) => value(r, "status") === "presumed";
+    const link = (a, b, via, kindValue, undated, membership, presumed) => {
       if (a.id === b.id) return;
       const key = directed || membership || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
       if (!edges.has(key)) {
-        edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true, membership: membership });
+        edges.set(key, { a: a, b: b, via: new Set(), kind: kindValue, undated: true, membership: membership, presumed: true });
         a.degree++; b.degree++;
       }
       const edge = edges.get(key);
       if (via) edge.via.add(via);
       edge.undated = edge.undated && undated;
+      edge.presumed = edge.presumed && presumed;
     };
     if (shape.pair) {
       for (const r of keep) {
         if (!value(r, shape.pair[0]) || !value(r, shape.pair[1])) continue;
         const via = value(r, "partnershipLabel") || value(r, "alliances") || value(r, "items") || value(r, "itemLabel") || value(r, "eventLabel");
-        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName), false);
+        link(node(r, shape.pair[0]), node(r, shape.pair[1]), via, value(r, kindName), !value(r, startName), false, presumedRow(r));
       }
     } else {
       const byGroup = new Map();
@@ -90,19 +94,21 @@
         const member = node(r, shape.member);
         const undated = !value(r, startName);
         const known = byGroup.get(g).members.get(member.id);
-        byGroup.get(g).members.set(member.id, { node: member, undated: known ? known.undated && undated : undated });
+        byGroup.get(g).members.set(member.id, { node: member, undated: known ? known.undated && undated : undated,
+          presumed: known ? known.presumed && presumedRow(r) : presumedRow(r) });
       }
       for (const [g, { label, kind: groupKind, members }] of byGroup) {
         const list = [...members.values()];
         if (list.length > BLOC_SIZE) {  // one node for the bloc, a line to each member: n lines, not n(n-1)/2
           const hub = { id: g, label: label, degree: 0, bloc: true, members: list.length };
           nodes.set(g, hub);
-          for (const m of list) link(hub, m.node, label, groupKind, m.undated, true);
+          for (const m of list) link(hub, m.node, label, groupKind, m.undated, true, m.presumed);
           continue;
         }
         for (let i = 0; i < list.length; i++) {
           for (let j = i + 1; j < list.length; j++) {
-            link(list[i].node, list[j].node, label, groupKind, list[i].undated || list[j].undated, false);
+            link(list[i].node, list[j].node, label, groupKind, list[i].undated || list[j].undated, false,
+              list[i].presumed || list[j].presumed);
           }
         }
       }
@@ -227,8 +233,10 @@
           if (e.membership) line.dataset.bloc = e.a.id;
           if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || meaning)})`);
           if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
-          title(line, e.membership ? `${e.b.label}: member of ${e.a.label}` :
-            `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`);
+          else if (e.presumed) { line.setAttribute("stroke-dasharray", "1 3"); line.classList.add("akg-presumed"); }
+          title(line, (e.membership ? `${e.b.label}: member of ${e.a.label}` :
+            `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`) +
+            (e.presumed ? " (presumed in force: no source confirms it on the query's date)" : ""));
         }
         const nodeLayer = el("g", { class: "akg-nodes" }, svg);
         const labels = [];
@@ -251,6 +259,8 @@
         legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
           (blocs.length ? `A square is a partnership of more than ${BLOC_SIZE} members (a bloc), with a line to each member. ` : "") +
           (edges.some((e) => e.undated) ? "Dashed: undated. " : "") +
+          (edges.some((e) => e.presumed && !e.undated) ? "Dotted: presumed in force on the query's date (?status): " +
+            "no end is recorded, and no source confirms it since its last confirmation. " : "") +
           (hidden ? `${hidden} ${plural(hidden, "name")} not written where ${hidden === 1 ? "it" : "they"} would overlap: hover a node to see it.` : ""),
           !kindName ? "" : shape.group ? "Colour: the kind of the shared partnership" : "Colour: ?" + kindName);
       };
