@@ -196,16 +196,10 @@ class Writer:
             result = WriteResult(changed_graphs=changed, outcome=outcome)
             if not changed:
                 return result
-            guard_started = time.perf_counter()
-            guard.reason(found)
-            try:
-                report = guard.check(found)
-            except ReasonerUnavailable as missing:
-                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
-            result.guard_seconds = time.perf_counter() - guard_started
-            if not report.ok:
-                raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
-                                        "or breaks the data rules. Nothing was changed.", report.as_dict())
+            def check():
+                guard.reason(found)
+                return guard.check(found)
+            _refuse_unless_it_passes(check, result)
             result.generation = self._commit(guard, found, changed)
         except BaseException:
             try:
@@ -233,7 +227,6 @@ class Writer:
     def _apply_whole(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
         from service.reasoning import entailment
         from service.reasoning.check import check_store
-        from service.reasoning.consistency import ReasonerUnavailable
         scratch = OxigraphStore()
         try:
             scratch.add_quads(asserted_quads(self.store))
@@ -266,18 +259,26 @@ class Writer:
         if refuse_unwritable:
             refuse_unwritable(changed)
         if self.guard:
-            guard_started = time.perf_counter()
-            try:
-                report = check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g])
-            except ReasonerUnavailable as missing:
-                raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
-            result.guard_seconds = time.perf_counter() - guard_started
-            if not report.ok:
-                raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
-                                        "or breaks the data rules. Nothing was changed.", report.as_dict())
+            _refuse_unless_it_passes(lambda: check_store(scratch, self.shapes, suspect_graphs=[g for g in changed if g]),
+                                     result)
         else:
             entailment.materialise(scratch)
         result.generation = self.store.commit(scratch.quads(), scratch.graphs(), changed_graphs=changed)
         if self.on_commit:
             self.on_commit(result)
         return result
+
+
+def _refuse_unless_it_passes(check: Callable, result: WriteResult) -> None:
+    """Run the guard's `check` (a check report), timed into `result`: a reasoner that cannot run is a 503,
+    a failing report a 422 carrying it; either way nothing was changed."""
+    from service.reasoning.consistency import ReasonerUnavailable
+    started = time.perf_counter()
+    try:
+        report = check()
+    except ReasonerUnavailable as missing:
+        raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
+    result.guard_seconds = time.perf_counter() - started
+    if not report.ok:
+        raise WriteRefused(422, "The write was refused: the graph it would make is inconsistent "
+                                "or breaks the data rules. Nothing was changed.", report.as_dict())
