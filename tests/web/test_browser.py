@@ -4,6 +4,7 @@ Each view's screenshot goes to test-output/ (gitignored) for a person to look at
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -431,3 +432,122 @@ def test_the_network_dots_the_lines_of_presumed_memberships(page, store):
     expect(network.locator(f"line.akg-presumed[data-bloc='{NATO}']")).to_have_count(len(presumed))
     expect(page.locator(".akg-network .akg-legend")).to_contain_text("Dotted: presumed in force on the query's date")
     page.screenshot(path=SCREENSHOTS / "ui-network-presumed.png", full_page=True)
+
+
+def in_force_answer(store) -> tuple[str, str, list[dict]]:
+    """in-force-on-date.rq on the first of a few dates whose answer has presumed rows and confirmed
+    ones (2025-01-01 first): the date, the query and its answer from the store. The data moves as
+    sources are curated, so the tests below read what to expect from this answer."""
+    text = (QUERIES / "in-force-on-date.rq").read_text()
+    assert '"2024-07-01"^^xsd:date' in text
+    for day in ("2025-01-01", "2025-07-01", "2026-01-01"):
+        query = text.replace('"2024-07-01"^^xsd:date', f'"{day}"^^xsd:date')
+        answer = rows(store, query)
+        if {r["status"] for r in answer} == {"confirmed", "presumed"}:
+            return day, query, answer
+    raise AssertionError("no date with both confirmed and presumed memberships in force")
+
+
+def run_text(page, example: str, query: str) -> None:
+    run_example(page, example)
+    page.evaluate("(text) => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(text)", query)
+    page.locator(".yasqe_queryButton").click()
+
+
+def test_the_map_hatches_states_whose_partnerships_are_all_presumed(page, store):
+    """Issue 12: a state whose every membership in force on the query's date is presumed is hatched and
+    lighter (as `alliance-kg plot map` draws it), says so on hover, and is counted apart."""
+    day, query, answer = in_force_answer(store)
+    statuses: dict[str, set[str]] = {}
+    for r in answer:
+        statuses.setdefault(r["member"].removeprefix(STATE), set()).add(r["status"])
+    on_map = {c["key"] for c in json.loads((PROJECT_ROOT / "service/web/static/world.json").read_text())["countries"]}
+    presumed = {k for k, s in statuses.items() if s == {"presumed"}}
+    mixed = {k for k, s in statuses.items() if len(s) == 2}
+    assert presumed and len(presumed) < len(statuses)
+    run_text(page, "in-force-on-date", query)
+    show(page, "map")
+    expect(page.locator(".akg-map input[name=date]")).to_have_value(day)
+    drawn = page.locator(".akg-map svg a.akg-presumed")
+    expect(drawn).to_have_count(len(presumed & on_map))
+    assert set(drawn.evaluate_all("nodes => nodes.map(n => n.dataset.key)")) == presumed & on_map
+    expect(page.locator(".akg-map .akg-status")).to_contain_text(
+        f"{len(statuses)} states in the answer ({len(statuses) - len(presumed)} confirmed, {len(presumed)} presumed)")
+    one = sorted(presumed & on_map)[0]
+    state = page.locator(f".akg-map svg a.akg-presumed[data-key='{one}']")
+    expect(state.locator("title")).to_contain_text(f"presumed (no source confirms it on {day})")
+    fill = state.locator("path, circle").first
+    assert fill.get_attribute("fill-opacity") == "0.45"
+    if state.locator("path").count():
+        assert state.locator("path.akg-hatch").get_attribute("fill") == "url(#akg-hatch)"
+    for key in mixed & on_map:  # a confirmed partnership keeps the state plain; the presumed one says so
+        expect(page.locator(f".akg-map svg a.akg-member[data-key='{key}']")).not_to_have_class(re.compile("akg-presumed"))
+        expect(page.locator(f".akg-map svg a.akg-member[data-key='{key}'] title")).to_contain_text("(presumed)")
+    legend = page.locator(".akg-map .akg-legend")
+    expect(legend).to_contain_text(f"Hatched, lighter: presumed in force on {day} (?status)")
+    page.screenshot(path=SCREENSHOTS / "ui-map-presumed.png", full_page=True)
+    # ?status speaks for the query's date only: on another day nothing is drawn as presumed
+    date = page.locator(".akg-map input[name=date]")
+    date.fill("2020-01-01")
+    date.dispatch_event("change")
+    expect(page.locator(".akg-map svg a.akg-member").first).to_be_attached()
+    expect(drawn).to_have_count(0)
+    expect(legend).to_contain_text(f"?status speaks for {day} only")
+
+
+def test_the_timeline_hatches_each_spell_after_its_last_confirmation(page, store):
+    """Issue 12: in-force-on-date's spells run to the query's date; a presumed one is solid to its last
+    confirmation (?lastConfirmed) and hatched from there; the status line counts them apart."""
+    day, query, answer = in_force_answer(store)
+    presumed = [r for r in answer if r["status"] == "presumed"]
+    run_text(page, "in-force-on-date", query)
+    show(page, "timeline")
+    timeline = page.locator(".akg-timeline")
+    expect(timeline.locator("input[name=date]")).to_have_value(day)
+    expect(timeline.locator("svg a.akg-mark")).to_have_count(len(answer))
+    expect(timeline.locator("svg a.akg-mark.akg-presumed")).to_have_count(len(presumed))
+    starts = sorted(max(r["memberSince"], r.get("lastConfirmed", r["memberSince"])) for r in presumed)
+    assert sorted(timeline.locator("rect.akg-presumed-part").evaluate_all("rs => rs.map(r => r.dataset.from)")) == starts
+    expect(timeline.locator(".akg-status")).to_contain_text(
+        f"{len(answer)} dated rows ({len(answer) - len(presumed)} confirmed, {len(presumed)} presumed)")
+    expect(timeline.locator(".akg-legend")).to_contain_text("Hatched, lighter: the presumed part of a spell, from its last confirmation")
+    expect(timeline.locator("svg a.akg-presumed title").first).to_contain_text(f"no source confirms it on {day}")
+    expect(timeline.locator("svg a.akg-presumed text.akg-presumed-label")).to_have_count(len(presumed))
+    # every bar ends on the query's date (the red line); a presumed bar's solid part ends where its hatching begins
+    geometry = timeline.locator("svg").evaluate("""svg => {
+      const right = (r) => Number(r.getAttribute('x')) + Number(r.getAttribute('width'));
+      const today = Number(svg.querySelector('.akg-today').getAttribute('x1'));
+      return [...svg.querySelectorAll('a.akg-mark')].map((a) => {
+        const rects = [...a.querySelectorAll('rect')];
+        const part = a.querySelector('rect.akg-presumed-part');
+        const solid = rects.find((r) => !r.classList.contains('akg-presumed-part') && !r.classList.contains('akg-hatch'));
+        return { end: right(rects[rects.length - 1]) - today,
+                 seam: part && solid ? Number(part.getAttribute('x')) - right(solid) : 0 };
+      });
+    }""")
+    assert all(abs(g["end"]) < 2.5 and abs(g["seam"]) < 0.5 for g in geometry), geometry
+    page.screenshot(path=SCREENSHOTS / "ui-timeline-presumed.png", full_page=True)
+
+
+def test_two_arrows_between_the_same_two_actors_are_drawn_apart(page, store):
+    """Russia to Iran and Iran to Russia were two arrows on one line: each now bends to its own side."""
+    answer = rows(store, (QUERIES / "diffusion-events.rq").read_text())
+    pairs = {(r["from"], r["to"]) for r in answer}
+    both_ways = {p for p in pairs if (p[1], p[0]) in pairs}
+    assert (STATE + "RUS", STATE + "IRN") in both_ways
+    run_example(page, "diffusion-events")
+    show(page, "network")
+    network = page.locator(".akg-network svg")
+    expect(network.locator(".akg-edge")).to_have_count(len(pairs))
+    expect(network.locator("path.akg-two-way")).to_have_count(len(both_ways))
+    middles = network.evaluate("""svg => Object.fromEntries([...svg.querySelectorAll('path.akg-two-way')].map((p) => {
+      const m = p.getPointAtLength(p.getTotalLength() / 2);
+      return [p.dataset.from + ' ' + p.dataset.to, [m.x, m.y, p.getAttribute('marker-end')]];
+    }))""")
+    assert set(middles) == {f"{a} {b}" for a, b in both_ways}
+    for a, b in both_ways:
+        there, back = middles[f"{a} {b}"], middles[f"{b} {a}"]
+        assert there[2] and back[2]  # both keep their arrowheads
+        assert ((there[0] - back[0]) ** 2 + (there[1] - back[1]) ** 2) ** 0.5 > 15, (a, b, there, back)
+    expect(page.locator(".akg-network .akg-legend")).to_contain_text("each is curved to its own side")
+    page.screenshot(path=SCREENSHOTS / "ui-network-two-way.png", full_page=True)

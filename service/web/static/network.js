@@ -4,7 +4,7 @@
   "use strict";
   const { EDGE_PAIRS, DIRECTED, GROUPS, MEMBERS, ENDS, answer, first, value, labelOf, localLink, startColumn,
     inForce, el, html, title, colourFor, legend, controls, kindsOf, answerDate, dateNote, plural, article, dateMeaning,
-    icon } = window.AllianceViews.kit;
+    icon, statusDate, statusShown, statusOn } = window.AllianceViews.kit;
 
   // A partnership with more members than this (on the chosen date) is drawn as one node, a bloc, joined to
   // each member: NATO's 32 members make 32 lines instead of 496 crossing ones.
@@ -54,7 +54,7 @@
     return group && member ? { group: group, member: member } : null;
   }
 
-  function networkEdges(rows, shape, startName, endName, day, kindName, kind) {
+  function networkEdges(rows, shape, startName, endName, day, kindName, kind, showStatus) {
     const nodes = new Map();
     const edges = new Map();
     const keep = rows.filter((r) => inForce(r, startName, endName, day) && (!kind || value(r, kindName) === kind));
@@ -66,7 +66,7 @@
     const directed = !!(shape.pair && DIRECTED.has(shape.pair[0]));
     // ?status (queries/in-force-on-date.rq and the others that give it): "presumed" where no source
     // confirms the row on the query's date. A line is presumed only if every row behind it is.
-    const presumedRow = (r) => value(r, "status") === "presumed";
+    const presumedRow = (r) => showStatus && value(r, "status") === "presumed";
     const link = (a, b, via, kindValue, undated, membership, presumed) => {
       if (a.id === b.id) return;
       const key = directed || membership || a.id < b.id ? a.id + " " + b.id : b.id + " " + a.id;
@@ -202,9 +202,11 @@
         date: opening ? opening.date : "" });
       if (!startName) ui.date.disabled = true;
       const picture = html("div", { class: "akg-picture" }, root);
+      const statusBound = statusDate(a);
       const render = () => {
         picture.replaceChildren();
-        const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue());
+        const showStatus = statusShown(statusBound, ui);
+        const { nodes, edges, directed } = networkEdges(a.rows, shape, startName, endName, ui.day(), kindName, ui.kindValue(), showStatus);
         const blocs = nodes.filter((d) => d.bloc);
         const actors = nodes.length - blocs.length;
         ui.status.textContent = `${actors} ${shape.group ? plural(actors, "state") : plural(actors, "node")}` +
@@ -226,17 +228,35 @@
           el("path", { d: "M0,0L10,5L0,10z", fill: colour }, marker);
         }
         const edgeLayer = el("g", { class: "akg-edges" }, svg);
+        // an arrow each way between two nodes (Russia to Iran and Iran to Russia): each bends to its own
+        // left, so the two are seen apart instead of one over the other
+        const arrows = new Set(directed ? edges.map((e) => e.a.id + " " + e.b.id) : []);
+        let twoWay = 0;
         for (const e of edges) {
-          const line = el("line", { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y, stroke: colourOf(e),
-            "stroke-width": e.membership ? 1 : Math.min(1 + e.via.size, 5), "stroke-opacity": e.membership ? 0.4 : 0.55,
-            class: "akg-edge" + (e.membership ? " akg-membership" : "") }, edgeLayer);
+          const look = { stroke: colourOf(e), "stroke-width": e.membership ? 1 : Math.min(1 + e.via.size, 5),
+            "stroke-opacity": e.membership ? 0.4 : 0.55, class: "akg-edge" + (e.membership ? " akg-membership" : "") };
+          let line;
+          if (arrows.has(e.b.id + " " + e.a.id)) {
+            twoWay++;
+            const dx = e.b.x - e.a.x, dy = e.b.y - e.a.y, length = Math.max(Math.hypot(dx, dy), 1);
+            const bend = Math.min(40, 0.25 * length);
+            const cx = (e.a.x + e.b.x) / 2 + (dy / length) * bend, cy = (e.a.y + e.b.y) / 2 - (dx / length) * bend;
+            line = el("path", Object.assign(look, { d: `M${e.a.x},${e.a.y}Q${cx},${cy} ${e.b.x},${e.b.y}`, fill: "none" }), edgeLayer);
+            line.classList.add("akg-two-way");
+          } else {
+            line = el("line", Object.assign(look, { x1: e.a.x, y1: e.a.y, x2: e.b.x, y2: e.b.y }), edgeLayer);
+          }
           if (e.membership) line.dataset.bloc = e.a.id;
-          if (directed) line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || meaning)})`);
+          if (directed) {
+            line.setAttribute("marker-end", `url(#akg-arrow-${kinds.indexOf(e.kind || meaning)})`);
+            line.dataset.from = e.a.id;
+            line.dataset.to = e.b.id;
+          }
           if (e.undated) line.setAttribute("stroke-dasharray", "4 3");
           else if (e.presumed) { line.setAttribute("stroke-dasharray", "1 3"); line.classList.add("akg-presumed"); }
           title(line, (e.membership ? `${e.b.label}: member of ${e.a.label}` :
             `${e.a.label} – ${e.b.label}${e.via.size ? ": " + [...e.via].join("; ") : ""}`) +
-            (e.presumed ? " (presumed in force: no source confirms it on the query's date)" : ""));
+            (e.presumed ? ` (presumed in force: no source confirms it on ${statusOn(statusBound)})` : ""));
         }
         const nodeLayer = el("g", { class: "akg-nodes" }, svg);
         const labels = [];
@@ -257,10 +277,12 @@
         }
         const hidden = placeLabels(labels, nodes, width, height);
         legend(picture, colours, (directed ? "arrows point from ?" + shape.pair[0] + " to ?" + shape.pair[1] + ". " : "") +
+          (twoWay ? "Where arrows run both ways between two nodes, each is curved to its own side. " : "") +
           (blocs.length ? `A square is a partnership of more than ${BLOC_SIZE} members (a bloc), with a line to each member. ` : "") +
           (edges.some((e) => e.undated) ? "Dashed: undated. " : "") +
           (edges.some((e) => e.presumed && !e.undated) ? "Dotted: presumed in force on the query's date (?status): " +
             "no end is recorded, and no source confirms it since its last confirmation. " : "") +
+          (statusBound !== null && !showStatus ? `?status speaks for ${statusOn(statusBound)} only: pick that date to see what is presumed. ` : "") +
           (hidden ? `${hidden} ${plural(hidden, "name")} not written where ${hidden === 1 ? "it" : "they"} would overlap: hover a node to see it.` : ""),
           !kindName ? "" : shape.group ? "Colour: the kind of the shared partnership" : "Colour: ?" + kindName);
       };

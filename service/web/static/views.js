@@ -162,6 +162,30 @@
     return starts.length ? { date: iso(Math.max(...starts)), why: "the latest date in the answer" } : null;
   }
 
+  // ?status (the in-force queries: "confirmed" or "presumed", ontology/README.md "Coverage") speaks
+  // for the date or year the query binds, not for any date picked in a view. statusDate(a) is null when
+  // the answer has no ?status column, "" when it binds no date, else that date ("YYYY-MM-DD") or year.
+  function statusDate(a) {
+    if (!a.variables.includes("status")) return null;
+    return boundInAnswer(a) || boundInText(settings.queryText ? settings.queryText() : "") || "";
+  }
+  // The status is shown on its own date (any day of its year), or with no date picked (every row).
+  function statusShown(bound, ui) {
+    if (bound === null) return false;
+    const picked = ui.date.value;
+    return !bound || !picked || (/^-?\d{4}$/.test(bound) ? picked.startsWith(bound + "-") : picked === bound);
+  }
+  function statusOn(bound) { return bound ? bound : "the query's date"; }
+  const presumedRow = (r) => value(r, "status") === "presumed";
+  // the hatching of "presumed", as `alliance-kg plot map` draws it (service/graph/exports.py): diagonal
+  // grey lines over a lighter fill; HATCH_SWATCH is the same in a legend
+  const HATCH_SWATCH = "repeating-linear-gradient(45deg, #555 0 1px, #ccc 1px 4px)";
+  function hatchPattern(defs, id) {
+    const pattern = el("pattern", { id: id, patternUnits: "userSpaceOnUse", width: 5, height: 5, patternTransform: "rotate(45)" }, defs);
+    el("line", { x1: 0, y1: 0, x2: 0, y2: 5, stroke: "#555", "stroke-width": 1.2 }, pattern);
+    return `url(#${id})`;
+  }
+
   function plural(n, word) { return n === 1 ? word : word + "s"; }
   function article(word) { return /^[aeiou]/i.test(word) ? "an" : "a"; }
   // What the date field does with the answer's rows: with an end column it keeps those in force on the
@@ -203,6 +227,7 @@
       const ui = controls(root, { dateText: startName ? "members on" : "(no dates in this answer)", date: opening ? opening.date : "" });
       if (!startName) ui.date.disabled = true;
       const picture = html("div", { class: "akg-picture" }, root);
+      const statusBound = statusDate(a);
       if (!worldPromise) worldPromise = fetch(settings.worldUrl).then((r) => { if (!r.ok) throw new Error(`world map: HTTP ${r.status}`); return r.json(); });
       worldPromise.then((world) => {
         const render = () => {
@@ -210,18 +235,25 @@
           const groupsOf = new Map();   // state key -> set of group labels
           const groupSize = new Map();  // group label -> number of states
           const allianceGroups = new Set();
+          const showStatus = statusShown(statusBound, ui);
+          const confirmedOf = new Map();  // state key -> its groups with a row not presumed
           for (const r of a.rows) {
             if (!inForce(r, startName, endName, ui.day())) continue;
             const key = stateKey(r, shape.state);
             if (!key) continue;
             const group = shape.group ? labelOf(r, shape.group) : "in the answer";
             if (isAlliance(shape, r)) allianceGroups.add(group);
-            if (!groupsOf.has(key)) groupsOf.set(key, new Set());
+            if (!groupsOf.has(key)) { groupsOf.set(key, new Set()); confirmedOf.set(key, new Set()); }
             if (!groupsOf.get(key).has(group)) { groupsOf.get(key).add(group); groupSize.set(group, (groupSize.get(group) || 0) + 1); }
+            if (!showStatus || !presumedRow(r)) confirmedOf.get(key).add(group);
           }
-          // alliances first, then the larger: the first colours, the first stripes and the head of each list
+          // alliances first, then the larger: the first colours, the first stripes and the head of each list;
+          // within a state, as `alliance-kg plot map` orders them, confirmed before presumed after alliances
           const ordered = [...groupSize.keys()].sort((x, y) => allianceGroups.has(y) - allianceGroups.has(x) ||
             groupSize.get(y) - groupSize.get(x) || x.localeCompare(y));
+          const rank = new Map(ordered.map((g, i) => [g, i]));
+          const listOf = (key) => [...groupsOf.get(key)].sort((x, y) => allianceGroups.has(y) - allianceGroups.has(x) ||
+            confirmedOf.get(key).has(y) - confirmedOf.get(key).has(x) || rank.get(x) - rank.get(y));
           const colours = colourFor(ordered);
           const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
           const scale = width / 360;
@@ -242,24 +274,40 @@
             return stripes.get(key);
           };
           el("rect", { width: width, height: height, class: "akg-sea" }, svg);
-          let coloured = 0;
+          const hatch = hatchPattern(defs, "akg-hatch");
+          const when = statusOn(statusBound);
+          let coloured = 0, presumedStates = 0;
           for (const country of world.countries) {
             const groups = groupsOf.get(country.key);
-            const list = groups ? ordered.filter((g) => groups.has(g)) : [];
+            const list = groups ? listOf(country.key) : [];
+            // presumed: every partnership of the state on the date is (no source confirms any of them)
+            const presumed = !!groups && confirmedOf.get(country.key).size === 0;
             const fill = groups ? fillOf(list) : "#e4e4e4";
-            const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : ""), "data-key": country.key }, svg);
+            const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : "") +
+              (presumed ? " akg-presumed" : ""), "data-key": country.key }, svg);
             if (groups) { coloured++; anchor.dataset.groups = list.join(" | "); }
+            if (presumed) presumedStates++;
+            const opacity = presumed ? { "fill-opacity": 0.45 } : {};
             if (country.rings.length) {
               const d = country.rings.map((ring) => "M" + ring.map((p) => project(p, scale).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
-              el("path", { d: d, fill: fill }, anchor);
+              el("path", Object.assign({ d: d, fill: fill }, opacity), anchor);
+              if (presumed) el("path", { d: d, fill: hatch, class: "akg-hatch" }, anchor);
             } else if (groups) {
               const [x, y] = project(country.label, scale);
-              el("circle", { cx: x, cy: y, r: 3, fill: fill }, anchor);
+              el("circle", Object.assign({ cx: x, cy: y, r: 3, fill: fill }, opacity), anchor);
             }
-            title(anchor, country.name + (groups ? ": " + list.map((g) => g + (allianceGroups.has(g) ? " (alliance)" : "")).join("; ") : ""));
+            const named = list.map((g) => g + (allianceGroups.has(g) ? " (alliance)" : "") +
+              (showStatus && !presumed && !confirmedOf.get(country.key).has(g) ? " (presumed)" : ""));
+            title(anchor, country.name + (!groups ? "" :
+              (presumed ? `: presumed (no source confirms it on ${when})` : "") + ": " + named.join("; ")));
           }
-          ui.status.textContent = `${groupsOf.size} states in the answer` + dateNote(ui, opening);
-          legend(picture, colours, stripes.size ? "A state in several is striped in their colours, alliances first; hover for the list." : "",
+          ui.status.textContent = `${groupsOf.size} states in the answer` +
+            (showStatus ? ` (${groupsOf.size - presumedStates} confirmed, ${presumedStates} presumed)` : "") + dateNote(ui, opening);
+          const shown = presumedStates ? new Map([...colours, ["presumed", HATCH_SWATCH]]) : colours;
+          legend(picture, shown, (stripes.size ? "A state in several is striped in their colours, alliances first; hover for the list. " : "") +
+            (presumedStates ? `Hatched, lighter: presumed in force on ${when} (?status): every partnership of the state on that date ` +
+              "is presumed, with no end recorded and no source confirming it on that date. " : "") +
+            (statusBound !== null && !showStatus ? `?status speaks for ${when} only: pick that date to see what is presumed.` : ""),
             allianceGroups.size && allianceGroups.size < ordered.length ? `Alliances first (${allianceGroups.size}), then the other partnerships` : "");
           html("p", { class: "akg-attribution" }, picture, world.attribution);
           svg.dataset.coloured = String(coloured);
@@ -286,12 +334,35 @@
       const itemName = first(a.variables, ["state", "member", "event", "item", "partner"]) ||
         a.variables.find((v) => v !== groupName && !v.endsWith("Label") && v !== startName && v !== endName) || groupName;
       const kindName = first(a.variables, ["kind"]);
+      // Spells of presumed status (issue 12): with ?lastConfirmed the part of a spell after its last
+      // confirmation is presumed; ?status (for the query's date) says which rows are. Such an answer holds
+      // spells, not events: without an end column its bars run to the query's date, the day it speaks for.
+      const statusBound = statusDate(a);
+      const confirmedName = a.variables.includes("lastConfirmed") ? "lastConfirmed" : null;
+      const spells = !!endName || statusBound !== null || !!confirmedName;
+      const endsOnStatusDay = !endName && !!statusBound && !/^-?\d{4}$/.test(statusBound);
+      const openText = endsOnStatusDay ? statusBound + " (the query's date)" : endName ? "today (still in force)" : "today";
       const root = html("div", { class: "akg-view akg-timeline" }, this.yasr.resultsEl);
-      const ui = controls(root, { dateText: "mark the date", kinds: kindsOf(a.rows, kindName) });
+      const ui = controls(root, { dateText: "mark the date", kinds: kindsOf(a.rows, kindName),
+        date: statusBound && !/^-?\d{4}$/.test(statusBound) ? statusBound : "" });
       const picture = html("div", { class: "akg-picture" }, root);
       const render = () => {
         picture.replaceChildren();
         const today = Date.now();
+        const statusDay = statusBound ? parseDate(statusBound) : null;  // a year: its first day
+        const openEnd = endsOnStatusDay ? statusDay : today;
+        const endOf = (r) => parseDate(value(r, endName)) || (spells ? openEnd : parseDate(value(r, startName)));
+        // where the presumed part of a row begins, or null: its last confirmation where the answer gives
+        // it (the start when it has none), else the status's own date (all that ?status alone tells)
+        const presumedFrom = (r) => {
+          const s = parseDate(value(r, startName));
+          const last = confirmedName ? parseDate(value(r, confirmedName)) : null;
+          const presumed = statusBound !== null ? presumedRow(r)
+            : last !== null && !value(r, endName) && last < endOf(r);
+          if (!presumed) return null;
+          const from = confirmedName ? (last === null ? s : last) : (statusDay === null ? s : statusDay);
+          return Math.min(Math.max(s, from), endOf(r));
+        };
         const dated = [], undated = [];
         for (const r of a.rows) {
           if (ui.kindValue() && value(r, kindName) !== ui.kindValue()) continue;
@@ -304,7 +375,7 @@
           lanes.get(lane).push(r);
         }
         const starts = dated.map((r) => parseDate(value(r, startName)));
-        const ends = dated.map((r) => parseDate(value(r, endName)) || (endName ? today : parseDate(value(r, startName))));
+        const ends = dated.map(endOf);
         const year = 365.25 * 864e5;
         const from = Math.min(...starts) - year, to = Math.max(...ends, ...starts) + year;
         const width = Math.max(640, this.yasr.resultsEl.clientWidth - 20 || 960);
@@ -321,6 +392,9 @@
           el("text", { x: tx, y: top - 10, class: "akg-tick-label", "text-anchor": "middle" }, svg).textContent = String(y);
         }
         const colours = colourFor([...lanes.keys()]);
+        const hatch = hatchPattern(el("defs", {}, svg), "akg-timeline-hatch");
+        const when = statusOn(statusBound);
+        let presumedRows = 0;
         let y = top;
         for (const [lane, rows] of lanes) {
           el("text", { x: 4, y: y + 12, class: "akg-lane" }, svg).textContent = lane;
@@ -331,16 +405,31 @@
             const e = parseDate(value(r, endName));
             const colour = colours.get(lane);
             const label = itemName && itemName !== groupName ? labelOf(r, itemName) : lane;
-            const mark = el("a", { href: localLink(value(r, itemName) || value(r, groupName) || "#"), class: "akg-mark" }, svg);
-            if (endName) {
-              el("rect", { x: x(s), y: y + 1, width: Math.max(x(e || today) - x(s), 2), height: rowHeight - 3, fill: colour,
-                "fill-opacity": e ? 0.9 : 0.6 }, mark);
+            const from = presumedFrom(r);
+            const mark = el("a", { href: localLink(value(r, itemName) || value(r, groupName) || "#"),
+              class: "akg-mark" + (from !== null ? " akg-presumed" : "") }, svg);
+            if (spells) {
+              const confirmedUntil = from === null ? endOf(r) : from;
+              if (from === null || confirmedUntil > s) {
+                el("rect", { x: x(s), y: y + 1, width: Math.max(x(confirmedUntil) - x(s), 2), height: rowHeight - 3, fill: colour,
+                  "fill-opacity": e ? 0.9 : 0.6 }, mark);
+              }
+              if (from !== null) {
+                presumedRows++;
+                const part = { x: x(from), y: y + 1, width: Math.max(x(endOf(r)) - x(from), 2), height: rowHeight - 3 };
+                el("rect", Object.assign({ fill: colour, "fill-opacity": 0.3, class: "akg-presumed-part", "data-from": iso(from) }, part), mark);
+                el("rect", Object.assign({ fill: hatch, class: "akg-hatch" }, part), mark);
+              }
             } else {
               el("circle", { cx: x(s), cy: y + rowHeight / 2, r: 4, fill: colour }, mark);
             }
-            el("text", { x: left - 6, y: y + rowHeight - 3, "text-anchor": "end", class: "akg-row-label" }, mark).textContent = label;
+            // the presumed part may be a sliver of a long spell: the name in italics says it at any scale
+            el("text", { x: left - 6, y: y + rowHeight - 3, "text-anchor": "end",
+              class: "akg-row-label" + (from !== null ? " akg-presumed-label" : "") }, mark).textContent = label;
             title(mark, `${label}${lane && label !== lane ? " (" + lane + ")" : ""}: ${value(r, startName)}` +
-              (endName ? ` to ${value(r, endName) || "today (still in force)"}` : ""));
+              (spells ? ` to ${value(r, endName) || openText}` : "") +
+              (from === null ? "" : `; presumed from ${iso(from)}` + (confirmedName && value(r, confirmedName) ? " (its last confirmation)" : "") +
+                `: no end recorded, and no source confirms it on ${when}`));
             y += rowHeight;
           }
           y += 6;
@@ -348,7 +437,14 @@
         if (ui.day() !== null) {
           el("line", { x1: x(ui.day()), x2: x(ui.day()), y1: top - 6, y2: height, class: "akg-today" }, svg);
         }
-        ui.status.textContent = `${dated.length} dated rows` + (undated.length ? `, ${undated.length} without a date (listed below)` : "");
+        ui.status.textContent = `${dated.length} dated rows` +
+          (statusBound !== null || confirmedName ? ` (${dated.length - presumedRows} confirmed, ${presumedRows} presumed)` : "") +
+          (undated.length ? `, ${undated.length} without a date (listed below)` : "");
+        if (presumedRows) {
+          legend(picture, new Map([["presumed", HATCH_SWATCH]]), "Hatched, lighter: the presumed part of a spell, " +
+            (confirmedName ? "from its last confirmation (?lastConfirmed)" : `from ${when} (?status; the answer has no ?lastConfirmed)`) +
+            ` to ${endsOnStatusDay ? when : "today"}: no end is recorded, and no source confirms it since. Its name in italics.`);
+        }
         if (undated.length) {
           const list = html("ul", { class: "akg-undated" }, picture);
           for (const r of undated) {
@@ -379,6 +475,6 @@
     // what network.js draws with (it adds NetworkView)
     kit: { EDGE_PAIRS, DIRECTED, GROUPS, MEMBERS, ENDS, answer, first, value, labelOf,
       localLink, startColumn, inForce, el, html, title, colourFor, legend, controls, kindsOf, answerDate, dateNote,
-      plural, article, dateMeaning, icon },
+      plural, article, dateMeaning, icon, statusDate, statusShown, statusOn },
   };
 })();
