@@ -276,7 +276,7 @@
           el("rect", { width: width, height: height, class: "akg-sea" }, svg);
           const hatch = hatchPattern(defs, "akg-hatch");
           const when = statusOn(statusBound);
-          let coloured = 0, presumedStates = 0;
+          let coloured = 0;
           for (const country of world.countries) {
             const groups = groupsOf.get(country.key);
             const list = groups ? listOf(country.key) : [];
@@ -286,7 +286,6 @@
             const anchor = el("a", { href: "/id/state/" + country.key, class: "akg-country" + (groups ? " akg-member" : "") +
               (presumed ? " akg-presumed" : ""), "data-key": country.key }, svg);
             if (groups) { coloured++; anchor.dataset.groups = list.join(" | "); }
-            if (presumed) presumedStates++;
             const opacity = presumed ? { "fill-opacity": 0.45 } : {};
             if (country.rings.length) {
               const d = country.rings.map((ring) => "M" + ring.map((p) => project(p, scale).map((v) => v.toFixed(1)).join(",")).join("L") + "Z").join("");
@@ -301,6 +300,8 @@
             title(anchor, country.name + (!groups ? "" :
               (presumed ? `: presumed (no source confirms it on ${when})` : "") + ": " + named.join("; ")));
           }
+          // counted by state, not by shape drawn (Australia's outlying territories are drawn apart)
+          const presumedStates = [...confirmedOf.values()].filter((groups) => groups.size === 0).length;
           ui.status.textContent = `${groupsOf.size} states in the answer` +
             (showStatus ? ` (${groupsOf.size - presumedStates} confirmed, ${presumedStates} presumed)` : "") + dateNote(ui, opening);
           const shown = presumedStates ? new Map([...colours, ["presumed", HATCH_SWATCH]]) : colours;
@@ -437,8 +438,14 @@
         if (ui.day() !== null) {
           el("line", { x1: x(ui.day()), x2: x(ui.day()), y1: top - 6, y2: height, class: "akg-today" }, svg);
         }
+        // by ?status where the answer gives it (assess-partnerships.rq also says "ended", "not yet")
+        const tally = new Map([["confirmed", 0], ["presumed", 0]]);
+        for (const r of dated) {
+          const status = statusBound !== null ? value(r, "status") || "no status" : presumedFrom(r) === null ? "confirmed" : "presumed";
+          tally.set(status, (tally.get(status) || 0) + 1);
+        }
         ui.status.textContent = `${dated.length} dated rows` +
-          (statusBound !== null || confirmedName ? ` (${dated.length - presumedRows} confirmed, ${presumedRows} presumed)` : "") +
+          (statusBound !== null || confirmedName ? ` (${[...tally].map(([status, n]) => n + " " + status).join(", ")})` : "") +
           (undated.length ? `, ${undated.length} without a date (listed below)` : "");
         if (presumedRows) {
           legend(picture, new Map([["presumed", HATCH_SWATCH]]), "Hatched, lighter: the presumed part of a spell, " +
