@@ -106,10 +106,14 @@ def statements(store, iri: str) -> tuple[list[Value], list[Value], list[Statemen
     return asserted_types, entailed_types, list(by_property.values())
 
 
-def incoming(store, iri: str, limit: int = 500) -> list[tuple[Value, str]]:
-    """(subject, property) of the statements pointing at the resource, at most `limit`."""
-    rows = select(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node(iri)} }} ORDER BY ?p ?s LIMIT {limit}")
-    return [(value(r["s"]), r["p"].value) for r in rows]
+def incoming(store, iri: str, limit: int = 500) -> list[tuple[Value, str, bool]]:
+    """(subject, property, concluded by the reasoner only) of the statements pointing at the resource,
+    at most `limit`."""
+    o = node(iri)
+    rows = select(store, f"""SELECT DISTINCT ?s ?p ?entailed WHERE {{ ?s ?p {o}
+        BIND(NOT EXISTS {{ GRAPH ?g {{ ?s ?p {o} }} FILTER(?g != <{ENTAILMENTS}>) }} AS ?entailed) }}
+        ORDER BY ?p ?s LIMIT {limit}""")
+    return [(value(r["s"]), r["p"].value, r["entailed"].value == "true") for r in rows]
 
 
 def labels(store, terms: set[str]) -> dict[str, str]:

@@ -71,6 +71,12 @@ def name(term) -> str:
     return f'"{term.value}"' if isinstance(term, ox.Literal) else str(term)
 
 
+def with_article(term) -> str:
+    """The term's name with its indefinite article: "an akg:Alliance", "a akg:State" would read badly."""
+    text = name(term)
+    return f"{'an' if text.rsplit(':', 1)[-1][:1].lower() in 'aeiou' else 'a'} {text}"
+
+
 def render(expression) -> str:
     """A compiled class expression (entailment._expression) in description-logic notation."""
     tag = expression[0]
@@ -125,6 +131,8 @@ class Facts:
 
     def graphs(self, triple) -> set:
         s, p, o = triple
+        if s not in self._out and o in self._into:  # read already from the other side
+            return self._into[o].get(p, {}).get(s, set())
         return self.out(s).get(p, {}).get(o, set())
 
     def holds(self, triple) -> bool:
@@ -156,6 +164,7 @@ class Explainer:
         self.sub_properties: dict = {}
         for a, b in self.ontology.direct_subproperty_pairs:
             self.sub_properties.setdefault(a, set()).add(b)
+        self.restricted = {q for pairs in self.ontology.all_values.values() for q, _ in pairs}  # allValuesFrom
         self.counter = Reasoner(self.ontology)  # the reasoner's own member count, on the statements read
         self._instances: dict = {}
         self._proved: dict = {}
@@ -229,7 +238,7 @@ class Explainer:
         o, facts = self.ontology, self.facts
         for known in facts.values(s, TYPE):
             if (known, cls) in o.subclass_pairs:
-                yield (Rule("cax-sco", "subclass", f"every {name(known)} is a {name(cls)}",
+                yield (Rule("cax-sco", "subclass", f"every {name(known)} is {with_article(cls)}",
                             self.chain(known, cls, self.sub_classes, "⊑")), [(s, TYPE, known)])
         for expression in self.definitions.get(cls, ()):
             axiom = f"{name(cls)} ≡ {render(expression)}"
@@ -239,18 +248,18 @@ class Explainer:
         for q, values in facts.out(s).items():
             if cls in o.domains.get(q, ()):
                 for v in sorted(values, key=str)[:WITNESSES]:
-                    yield (Rule("prp-dom", "domain", f"whatever has a {name(q)} is a {name(cls)}",
+                    yield (Rule("prp-dom", "domain", f"whatever has {with_article(q)} is {with_article(cls)}",
                                 f"{name(q)} rdfs:domain {name(cls)}"), [(s, q, v)])
         for q, subjects in facts.into(s).items():
             if cls in o.ranges.get(q, ()):
                 for x in sorted(subjects, key=str)[:WITNESSES]:
-                    yield (Rule("prp-rng", "range", f"whatever is the {name(q)} of something is a {name(cls)}",
+                    yield (Rule("prp-rng", "range", f"whatever is the {name(q)} of something is {with_article(cls)}",
                                 f"{name(q)} rdfs:range {name(cls)}"), [(x, q, s)])
-            for x in sorted(subjects, key=str)[:WITNESSES]:
+            for x in sorted(subjects, key=str)[:WITNESSES] if q in self.restricted else ():
                 for known in facts.values(x, TYPE):
                     if (q, cls) in o.all_values.get(known, ()):
-                        yield (Rule("cls-avf", "all values from", f"every {name(q)} of a {name(known)} is a "
-                                    f"{name(cls)}", f"{name(known)} ⊑ ∀{name(q)}.{name(cls)}"),
+                        yield (Rule("cls-avf", "all values from", f"every {name(q)} of {with_article(known)} is "
+                                    f"{with_article(cls)}", f"{name(known)} ⊑ ∀{name(q)}.{name(cls)}"),
                                [(x, TYPE, known), (x, q, s)])
 
     def _property_instances(self, s, p, v):
@@ -275,7 +284,7 @@ class Explainer:
             for steps in {tuple(steps) for links in o.chains.values() for _, steps, result in links if result == p}:
                 chain = " ∘ ".join(f"{name(q)}⁻" if inverted else name(q) for q, inverted in steps)
                 for premises in self._chain_paths(s, v, steps):
-                    yield (Rule("prp-spo2", "property chain", f"a chain {chain} makes a {name(p)}",
+                    yield (Rule("prp-spo2", "property chain", f"a chain {chain} makes {with_article(p)}",
                                 f"{chain} ⊑ {name(p)}"), premises)
         for known in facts.values(s, TYPE):
             if (p, v) in o.has_values.get(known, ()):
