@@ -4,8 +4,9 @@ Given a statement of the entailments graph, the explainer finds one instance of 
 rules (service.reasoning.entailment; its Ontology tables are the rules) whose premises hold, asserted
 or entailed, and explains each premise the same way. The search deepens one step at a time, so the
 derivation found is among the shortest; at a depth, instances whose premises are asserted come first,
-then those from the curated record before those of the imported datasets (ATOP, COW), whose sources
-are coarser. A premise already on the path from the conclusion is never used again (no circular
+then the rules that read best (RULE_ORDER: "a state is an actor" before "whatever is a member is an
+actor"), then premises from the curated record before those of the imported datasets (ATOP, COW), whose
+sources are coarser. A premise already on the path from the conclusion is never used again (no circular
 explanation), and the depth is bounded (DEPTH).
 
 It reads the store by SPARQL, one query per resource whose statements it needs, so it works on every
@@ -29,6 +30,9 @@ WITNESSES = 64  # ways of meeting one part of a definition, tried at most
 ENTAILMENTS = iris.ENTAILMENTS_GRAPH
 IMPORTED = (iris.GRAPH + "data/atop/", iris.GRAPH + "data/states")
 MEMBER_COUNT = ox.NamedNode(iris.AKG + "memberCount")
+RULE_ORDER = {rule: i for i, rule in enumerate(
+    ["cax-sco", "cls-def", "prp-spo1", "prp-inv", "prp-symp", "prp-spo2", "prp-trp", "akg-member-count", "cls-hv1",
+     "cls-avf", "prp-dom", "prp-rng", "scm-axiom", "scm-sco", "scm-spo"])}
 SYMBOLS = {operator.ge: "≥", operator.le: "≤", operator.gt: ">", operator.lt: "<"}
 
 
@@ -230,7 +234,7 @@ class Explainer:
                 premises = instance[1]
                 own = [q for q in premises if facts.asserted(q)]
                 imported = sum(all(g.startswith(IMPORTED) for g in facts.graphs(q) - {ENTAILMENTS}) for q in own)
-                return len(premises) - len(own), imported, len(premises)
+                return len(premises) - len(own), RULE_ORDER[instance[0].id], imported, len(premises)
             self._instances[statement] = sorted(found, key=rank)
         return self._instances[statement]
 
