@@ -35,8 +35,8 @@ def _term(parameter: str, text: str | None, template: str, position: int):
     if not text:
         raise StatementError(parameter, f"missing; give an IRI, e.g. {parameter}={EXAMPLE}")
     prefix = text.split(":", 1)[0]
-    if ":" in text and not text.startswith(("<", '"', "'")) and prefix not in iris.PREFIXES and prefix != "_":
-        text = f"<{text}>"  # a bare absolute IRI
+    if prefix not in iris.PREFIXES and ("://" in text or text.startswith("urn:")) and text[:1] not in "<\"'":
+        text = f"<{text}>"  # a bare absolute IRI; zz:x is an undeclared prefix rather than a scheme
     if position < 2 and text.startswith(('"', "'")):
         raise StatementError(parameter, f"a literal cannot stand here: {text!r}; give an IRI")
     prologue = "".join(f"@prefix {p}: <{namespace}> .\n" for p, namespace in iris.PREFIXES.items())
