@@ -125,8 +125,12 @@ def sentence(statement: tuple, labels: dict) -> str:
 
 
 def cited(node: dict, most: int = 3) -> str:
-    """The sources of an asserted statement, short: their titles, the first few."""
-    titles = list(dict.fromkeys(source["title"] or iris.compact(source["iri"]) for source in node["sources"]))
+    """The sources a statement rests on, short: the titles of the first few sources of its asserted
+    statements (itself, when asserted; the leaves of its explanation, when derived)."""
+    def leaves(n):
+        return [n] if n["asserted"] else [leaf for premise in n["premises"] for leaf in leaves(premise)]
+    titles = list(dict.fromkeys(source["title"] or iris.compact(source["iri"])
+                                for leaf in leaves(node) for source in leaf["sources"]))
     more = f"; and {len(titles) - most} more" if len(titles) > most else ""
     return "; ".join(titles[:most]) + more
 
@@ -141,7 +145,7 @@ def summary(node: dict) -> str:
         return f"{node['text']}: concluded by the reasoner, but no derivation was found within the depth limit."
     premises = []
     for premise in node["premises"][:SUMMARY_PREMISES]:
-        source = cited(premise) if premise["asserted"] else ""
+        source = cited(premise)
         premises.append(premise["text"] + (f" ({source})" if source else ""))
     if len(node["premises"]) > SUMMARY_PREMISES:
         premises.append(f"{len(node['premises']) - SUMMARY_PREMISES} more statements")

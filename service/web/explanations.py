@@ -15,12 +15,15 @@ from service.web.linked_data import current_store, text_error
 bp = Blueprint("why", __name__)
 
 
-def why_href(subject: str, predicate: str, value) -> str:
-    """The /why link of a statement an entity page shows (value: an IRI, or a describe.Value)."""
+def why_href(subject: str, predicate: str, value) -> str | None:
+    """The /why link of a statement an entity page shows (value: an IRI, or a describe.Value); None for a
+    blank node, which no request can name."""
     if isinstance(value, str):
         written = value
     elif value.is_iri:
         written = value.value
+    elif value.kind == "blank":
+        return None
     elif value.language:
         written = str(ox.Literal(value.value, language=value.language))
     else:

@@ -38,6 +38,8 @@ def test_nato_is_an_alliance_because_of_article_5_of_the_north_atlantic_treaty(c
     assert summary.startswith("North Atlantic Treaty Organization (NATO) is an alliance because ")
     assert "has scope condition North Atlantic Treaty, Article 5 (collective defence)" in summary
     assert "akg:Alliance ≡ akg:SecurityPartnership" in summary
+    # a derived premise cites what it rests on: the clause is a mutual defence clause by the treaty's text
+    assert "North Atlantic Treaty, Article 5 (collective defence) is a scope condition (The North Atlantic Treaty;" in summary
     scope = next(p for p in report["premises"] if p["statement"]["predicate"]["value"] == AKG + "hasScopeCondition")
     assert scope["asserted"] and scope["graphs"] == [iris.data_graph("paper/partnerships")]
     assert scope["statement"]["object"] == {"type": "iri", "value": iris.ID + "scope-condition/nato-article-5",
