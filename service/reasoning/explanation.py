@@ -196,7 +196,7 @@ class Explainer:
         if not graphs:
             return None
         known = self._proved.get(statement)
-        if known is not None and not (known.statements() & path):
+        if known is not None and known.height() <= budget and not (known.statements() & path):
             return known
         if budget == 0 or self._failed.get(statement, -1) >= budget:
             return None
@@ -340,7 +340,8 @@ class Explainer:
         for subject in [s] + facts.values(s, r.terms[ids["hasMembership"]]):
             for q, values in facts.out(subject).items():
                 for value in values:
-                    r._index(r.intern(subject), r.intern(q), r.intern(value))
+                    r.assert_(subject, q, value)
+        r.queue.clear()  # indexed to be counted, not reasoned from
         members = r.members_counted(r.intern(s))
         if not members or str(len(members)) != count.value:
             return
