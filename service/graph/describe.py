@@ -235,11 +235,12 @@ def partners(store, iri: str, today: str) -> list[dict]:
              "diffusion": int(r["diffusion"].value)} for r in rows]
 
 
-def sources(store, iri: str) -> list[dict]:
-    """The sources the resource is derived from, with title, section, pages, URL and citation."""
+def sources(store, iri: str, link: str = "prov:wasDerivedFrom") -> list[dict]:
+    """The sources the resource is derived from (or names by another `link`: an ontology term's
+    dcterms:source), with title, section, pages, URL and citation."""
     rows = select(store, f"""
         SELECT ?source ?title ?section ?pages ?url ?citation ?whole ?wholeTitle WHERE {{
-          {node(iri)} prov:wasDerivedFrom ?source .
+          {node(iri)} {link} ?source .
           OPTIONAL {{ ?source dcterms:title ?title }}
           OPTIONAL {{ ?source akg:section ?section }}
           OPTIONAL {{ ?source akg:pages ?pages }}

@@ -77,8 +77,9 @@ def ontology(store) -> Ontology:
 def explain_node(store, explanation: Explanation, labels: dict, sources: dict) -> dict:
     """{statement: {subject, predicate, object}, text, asserted, graphs, sources, explained, rule, premises}"""
     s, p, o = explanation.statement
-    if explanation.asserted and s.value not in sources:
-        sources[s.value] = [_source(row) for row in describe.sources(store, s.value)]
+    if explanation.asserted and s.value not in sources:  # an ontology axiom's: the term's dcterms:source
+        rows = describe.sources(store, s.value) or describe.sources(store, s.value, "dcterms:source")
+        sources[s.value] = [_source(row) for row in rows]
     rule = explanation.rule
     return {
         "statement": {"subject": _term_json(s, labels), "predicate": _term_json(p, labels),
@@ -150,8 +151,8 @@ def summary(node: dict) -> str:
     if len(node["premises"]) > SUMMARY_PREMISES:
         premises.append(f"{len(node['premises']) - SUMMARY_PREMISES} more statements")
     rule = node["rule"]
-    because = f" because {', '.join(premises)};" if premises else ":"
-    return f"{node['text']}{because} and {rule['explanation']}" + (f": {rule['axiom']}" if rule["axiom"] else "") + "."
+    because = f" because {', '.join(premises)}; and " if premises else ": "
+    return f"{node['text']}{because}{rule['explanation']}" + (f": {rule['axiom']}" if rule["axiom"] else "") + "."
 
 
 def as_text(node: dict, depth: int = 0) -> str:

@@ -66,3 +66,19 @@ def test_the_command_exits_1_for_a_statement_the_graph_does_not_hold_and_2_for_a
     result = CliRunner().invoke(main, ["why", "partnership:nato", "a", "akq:Alliance"])
     assert result.exit_code == 2 and "Invalid value for 'O'" in result.output
     assert "The prefix akq: has not been declared" in result.output
+
+
+def test_the_class_hierarchy_is_explained_by_the_ontologys_axioms_and_their_sources(store):
+    report = explanations.why(store, *explanations.parse_statement(
+        "akg:MultilateralAlliance", "rdfs:subClassOf", "akg:SecurityPartnership"))
+    assert report["rule"]["id"] == "scm-sco"
+    first, second = report["premises"]
+    assert first["rule"]["id"] == second["rule"]["id"] == "scm-axiom" and not first["premises"]
+    assert first["rule"]["axiom"] == "akg:MultilateralAlliance ≡ akg:Alliance ⊓ ∃akg:memberCount.[≥ 8]"
+    told = explanations.why(store, *explanations.parse_statement(
+        "akg:MutualDefenseClause", "rdfs:subClassOf", "akg:Obligation"))
+    leaf = told["premises"][0]
+    assert leaf["asserted"] and leaf["graphs"] == [iris.ontology_graph("core")]
+    assert [s["title"] for s in leaf["sources"]] == ["What counts as an alliance? Key definitions"]  # dcterms:source
+    assert told["summary"].startswith("mutual defence clause rdfs:subClassOf obligation because mutual defence "
+                                      "clause rdfs:subClassOf scope condition (What counts as an alliance?")
