@@ -18,7 +18,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     handed an in-memory `store`, a copy of it); a store written before is reopened as it is. An
     external store gets ontology/ and data/ (their graphs replaced) and their entailments at start.
     `app.extensions["alliance_kg.close"]()` stops the query workers and removes a temporary store."""
-    from service.web import admin, assessments, cors, graph_store, metrics, reports, linked_data as resources, sparql, ui
+    from service.web import (admin, assessments, cors, explanations, graph_store, metrics, reports,
+                             linked_data as resources, sparql, ui)
     from service.store.execution import InProcessExecutor, ProcessExecutor
     from service.store.on_disk import PersistentStore
     from service.store.oxigraph import OxigraphStore
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(assessments.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(explanations.bp)
     metrics.init_app(app)
     cors.init_app(app)
 

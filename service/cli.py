@@ -453,3 +453,37 @@ def changes(date_from, date_to, states, fmt):
     from service.graph import assessments
     store, _ = _build()
     _report(lambda: assessments.changes(assessments.store_runner(store), date_from, date_to, states), fmt)
+
+
+@main.command()
+@click.argument("subject", metavar="S")
+@click.argument("predicate", metavar="P")
+@click.argument("object_", metavar="O")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON (the shape GET /why answers).")
+def why(subject, predicate, object_, as_json):
+    """Why the graph holds a statement: asserted (in which graphs, from which sources) or concluded by the
+    reasoner (the rule, and its premises explained the same way down to asserted statements).
+    Terms are full IRIs or prefix:name (akg:, partnership:, state:, ...); the object may be a literal
+    ("2"^^xsd:integer, or 2). Exit 1 when the graph neither asserts nor entails the statement.
+
+    \b
+    Examples:
+      alliance-kg why partnership:nato a akg:Alliance
+      alliance-kg why partnership:nato akg:memberCount 32
+      alliance-kg why state:USA akg:memberOf partnership:nato --json
+    """
+    import json
+
+    from service.graph import explanations
+    try:
+        statement = explanations.parse_statement(subject, predicate, object_)
+    except explanations.StatementError as error:
+        raise click.BadParameter(str(error).split(": ", 1)[1], param_hint=f"'{error.parameter.upper()}'") from None
+    store, _ = _build()
+    report = explanations.why(store, *statement)
+    if report is None:
+        raise click.ClickException(f"the graph neither asserts nor entails {' '.join(str(t) for t in statement)}")
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report["summary"] + "\n\n" + explanations.as_text(report))

@@ -106,10 +106,14 @@ def statements(store, iri: str) -> tuple[list[Value], list[Value], list[Statemen
     return asserted_types, entailed_types, list(by_property.values())
 
 
-def incoming(store, iri: str, limit: int = 500) -> list[tuple[Value, str]]:
-    """(subject, property) of the statements pointing at the resource, at most `limit`."""
-    rows = select(store, f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p {node(iri)} }} ORDER BY ?p ?s LIMIT {limit}")
-    return [(value(r["s"]), r["p"].value) for r in rows]
+def incoming(store, iri: str, limit: int = 500) -> list[tuple[Value, str, bool]]:
+    """(subject, property, concluded by the reasoner only) of the statements pointing at the resource,
+    at most `limit`."""
+    o = node(iri)
+    rows = select(store, f"""SELECT DISTINCT ?s ?p ?entailed WHERE {{ ?s ?p {o}
+        BIND(NOT EXISTS {{ GRAPH ?g {{ ?s ?p {o} }} FILTER(?g != <{ENTAILMENTS}>) }} AS ?entailed) }}
+        ORDER BY ?p ?s LIMIT {limit}""")
+    return [(value(r["s"]), r["p"].value, r["entailed"].value == "true") for r in rows]
 
 
 def labels(store, terms: set[str]) -> dict[str, str]:
@@ -231,11 +235,12 @@ def partners(store, iri: str, today: str) -> list[dict]:
              "diffusion": int(r["diffusion"].value)} for r in rows]
 
 
-def sources(store, iri: str) -> list[dict]:
-    """The sources the resource is derived from, with title, section, pages, URL and citation."""
+def sources(store, iri: str, link: str = "prov:wasDerivedFrom") -> list[dict]:
+    """The sources the resource is derived from (or names by another `link`: an ontology term's
+    dcterms:source), with title, section, pages, URL and citation."""
     rows = select(store, f"""
         SELECT ?source ?title ?section ?pages ?url ?citation ?whole ?wholeTitle WHERE {{
-          {node(iri)} prov:wasDerivedFrom ?source .
+          {node(iri)} {link} ?source .
           OPTIONAL {{ ?source dcterms:title ?title }}
           OPTIONAL {{ ?source akg:section ?section }}
           OPTIONAL {{ ?source akg:pages ?pages }}

@@ -167,6 +167,9 @@ class Ontology:
             if (members := tbox.value(expr, OWL.intersectionOf)) is not None:
                 for member in Collection(tbox, members):
                     (subclass.add((cls, member)) if named(member) else necessary.append((cls, member)))
+        # the told edges (subClassOf, named equivalences, the named parts of definitions), which an
+        # explanation of the closure walks
+        self.direct_subclass_pairs = {(n(a), n(b)) for a, b in subclass if b != OWL.Thing}
         self.subclass_pairs = {(n(a), n(b)) for a, bs in _transitive(subclass).items() for b in bs
                                if b != OWL.Thing}
         self.super_classes = defaultdict(set)
@@ -176,6 +179,7 @@ class Ontology:
         subproperty = {(a, b) for a, b in tbox.subject_objects(RDFS.subPropertyOf) if named(a) and named(b)}
         for a, b in tbox.subject_objects(OWL.equivalentProperty):
             subproperty |= {(a, b), (b, a)}
+        self.direct_subproperty_pairs = {(n(a), n(b)) for a, b in subproperty}
         self.subproperty_pairs = {(n(a), n(b)) for a, bs in _transitive(subproperty).items() for b in bs}
         self.super_properties = defaultdict(set)
         for a, b in self.subproperty_pairs:
@@ -489,24 +493,31 @@ class Reasoner:
 
     def member_count(self, p: int) -> int | None:
         """The interned akg:memberCount literal of partnership p as the index stands, or None (see count_members)."""
+        members = self.members_counted(p)
+        if not members:
+            return None
+        return self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
+
+    def members_counted(self, p: int) -> dict | None:
+        """The members the count of partnership p counts, each with the memberships that count it (empty
+        for a member known only by `hasMember`); None when p gets no count (see count_members)."""
         ids = self.count_terms()
         if ids["SecurityPartnership"] not in self._values(p, self.type):
             return None
         if ids["false"] in self._values(p, ids["membersComplete"]):
             return None
         memberships = self._values(p, ids["hasMembership"])
+        members: dict = {}
         if memberships:
             ends = [self.terms[e].value for e in self._values(p, ids["endDate"])]
-            members = set()
             for ms in memberships:
                 left = [self.terms[e].value for e in self._values(ms, ids["endDate"])]
                 if not left or (ends and min(left) >= min(ends)):
-                    members |= set(self._values(ms, ids["member"]))
+                    for member in self._values(ms, ids["member"]):
+                        members.setdefault(member, []).append(ms)
         else:
-            members = set(self._values(p, ids["hasMember"]))
-        if not members:
-            return None
-        return self.intern(ox.Literal(str(len(members)), datatype=ox.NamedNode(str(XSD.integer))))
+            members = {member: [] for member in self._values(p, ids["hasMember"])}
+        return members
 
     def derived_triples(self) -> Iterator[tuple]:
         terms = self.terms

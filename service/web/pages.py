@@ -104,7 +104,7 @@ def _mentioned(page: dict, types: set[str]) -> set[str]:
     for statement in page["statements"] + page["links_out"]:
         found.add(statement.predicate)
         found |= {v.value for v, _ in statement.values if v.is_iri}
-    found |= {s.value for s, _ in page["incoming"] if s.is_iri} | {p for _, p in page["incoming"]}
+    found |= {s.value for s, _, _ in page["incoming"] if s.is_iri} | {p for _, p, _ in page["incoming"]}
     for rows in (page["members"], page["partnerships"], page["diffusion"]):
         for row in rows:
             found |= {v for k, v in row.items() if isinstance(v, str) and v.startswith(("http://", "https://"))}
