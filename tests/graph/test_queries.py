@@ -256,7 +256,9 @@ def test_called_alliance_but_not_classified(store):
     result = answer(store, "called-alliance-but-not-classified")
     # AUKUS: "The new alliance is designed to counter a rising China" (p. 22), no scope condition named;
     # Belarus: "a formal ally of Russia" (p. 15), treaty basis not modelled.
-    assert column(result, "partnership") == {P("aukus"), P("russia-belarus")}
+    # UK-Ukraine: "an agreement on our alliance with the UK" (Ukraine's Prime Minister, Euromaidan Press, 14 January
+    # 2024), though the agreement's commitment is to consult, not to use force (data/curated/new-since-2018.ttl).
+    assert column(result, "partnership") == {P("aukus"), P("russia-belarus"), P("uk-ukraine")}
 
 
 def test_scope_conditions(store):
@@ -623,6 +625,8 @@ def test_formation_mechanisms_and_functions(store):
     assert {(r["partnership"], r.get("mechanism"), r.get("function")) for r in result} == {
         (P("aukus"), A("Balancing"), A("CapabilityAggregation")),   # "designed to counter a rising China"; submarines
         (P("nato"), None, A("MilitaryCoordination")),               # "facilitate the coordination of the member states' defense apparatus"
+        # "strengthen joint deterrence against any aggression" (the Saudi Press Agency's statement, The National, 17 September 2025)
+        (P("saudi-arabia-pakistan"), None, A("Deterrence")),
     }
 
 
