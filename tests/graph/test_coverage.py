@@ -123,6 +123,8 @@ CLASSIFIED = {
     "uk-ukraine": False,            # "no mutual defence commitments" (European Pravda, 12 June 2024): consultation within 24 hours
     "usa-ukraine": False,           # the same source; an executive agreement to consult within 24 hours (UNN/Reuters)
     "china-solomon-islands": False,  # text unpublished, no clause for the joint use of force in any source held
+    # the paper's record, now with the 2024 Treaty on Security Guarantees, Article 2 (BelTA; Izvestia)
+    "russia-belarus": True,
 }
 
 
