@@ -38,6 +38,7 @@ NOT_A_HEDGE = {
     ("scope-condition/usa-thailand-manila-pact-article-4", " or "): "treaty text: the parties 'or' a designated state",
     ("scope-condition/usa-thailand-manila-pact-article-4", "may"): "treaty text: territory the parties 'may hereafter designate'",
     ("scope-condition/liptako-gourma-charter-article-6", " or "): "treaty text: 'one or more contracting parties', 'individually or collectively'",
+    ("scope-condition/shusha-declaration-mutual-assistance", " or "): "treaty text: 'threat or aggression', 'the third state or states' set the clause's scope",
     ("partnership/partnership-for-peace", " or "): "a recommendation's two aims, not a fact",
     ("partnership/isaf", " or "): "'Afghanistan or Libya' names two interventions, both stated",
     ("partnership/operation-unified-protector", " or "): "'Afghanistan or Libya' names two interventions, both stated",

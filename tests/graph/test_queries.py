@@ -168,6 +168,9 @@ EXPECTED_ALLIANCES = {
     P("usa-thailand"): "mutual",      # "faded despite the existence of a treaty" (p. 22); Manila Pact, Article IV
     P("france-djibouti"): "unilateral",  # "does not include a collective defense clause ... but still qualifies as an alliance" (p. 10)
     P("usa-taiwan"): "unilateral",       # "can be described as an alliance considering the multiple verbal commitments" (p. 10)
+    # "a formal ally of Russia" (p. 15); the Treaty on Security Guarantees within the Union State (in force 13 March 2025,
+    # Censor.NET/BelTA), Article 2: mutual support against encroachments on either party's security (BelTA; Izvestia)
+    P("russia-belarus"): "mutual",
 }
 
 
@@ -176,7 +179,7 @@ def test_partnerships_without_scope_conditions(store):
     by_partnership = {r["partnership"]: r for r in result}
     assert set(by_partnership) == {
         P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore"),   # the paper says so
-        P("aukus"), P("russia-belarus"),                                      # called alliances, no clause recorded
+        P("aukus"),                                                           # called an alliance, no clause recorded
         P("gulf-war-coalition-1991"), P("isaf"), P("operation-unified-protector"),
         P("european-union"), P("african-union"), P("partnership-for-peace"),
     }
@@ -254,9 +257,11 @@ def test_alliances_without_collective_defence(store):
 
 def test_called_alliance_but_not_classified(store):
     result = answer(store, "called-alliance-but-not-classified")
-    # AUKUS: "The new alliance is designed to counter a rising China" (p. 22), no scope condition named;
-    # Belarus: "a formal ally of Russia" (p. 15), treaty basis not modelled.
-    assert column(result, "partnership") == {P("aukus"), P("russia-belarus")}
+    # AUKUS: "The new alliance is designed to counter a rising China" (p. 22), no scope condition named.
+    # UK-Ukraine: "an agreement on our alliance with the UK" (Ukraine's Prime Minister, Euromaidan Press, 14 January
+    # 2024), though the agreement's commitment is to consult, not to use force (data/curated/new-since-2018.ttl).
+    # Belarus, "a formal ally of Russia" (p. 15), is classified since its 2024 security guarantees treaty's clause.
+    assert column(result, "partnership") == {P("aukus"), P("uk-ukraine")}
 
 
 def test_scope_conditions(store):
@@ -623,6 +628,8 @@ def test_formation_mechanisms_and_functions(store):
     assert {(r["partnership"], r.get("mechanism"), r.get("function")) for r in result} == {
         (P("aukus"), A("Balancing"), A("CapabilityAggregation")),   # "designed to counter a rising China"; submarines
         (P("nato"), None, A("MilitaryCoordination")),               # "facilitate the coordination of the member states' defense apparatus"
+        # "strengthen joint deterrence against any aggression" (the Saudi Press Agency's statement, The National, 17 September 2025)
+        (P("saudi-arabia-pakistan"), None, A("Deterrence")),
     }
 
 
@@ -700,16 +707,17 @@ def test_states_in_several_alliances(store):
     # The US hub: NATO, ANZUS and the spokes to Japan, South Korea, the Philippines, Thailand, Taiwan. The
     # US-Thailand alliance is the Manila Pact (one record with ATOP 3260): its other parties of 1955-1977 (ATOP)
     # count it too, beside NATO (France, the United Kingdom), ANZUS (Australia, New Zealand) and the US-Philippines
-    # treaty; France also in France-Djibouti.
+    # treaty; France also in France-Djibouti; Russia with North Korea and Belarus (the security guarantees treaty).
     assert {r["state"]: int(r["alliances"]) for r in result} == {
-        S("USA"): 7, S("FRA"): 3, S("PRK"): 2, S("AUS"): 2, S("NZL"): 2, S("GBR"): 2, S("PHL"): 2}
+        S("USA"): 7, S("FRA"): 3, S("PRK"): 2, S("AUS"): 2, S("NZL"): 2, S("GBR"): 2, S("PHL"): 2, S("RUS"): 2}
 
 
 def test_alliance_portfolio_of_russia(store):
     result = answer(store, "alliance-portfolio-of-a-state")
     assert {r["partnership"]: r["isAlliance"] for r in result} == {
         P("russia-dprk"): "true",       # the only bona fide alliance
-        P("russia-china"): "false", P("russia-iran"): "false", P("sco"): "false", P("russia-belarus"): "false"}
+        P("russia-china"): "false", P("russia-iran"): "false", P("sco"): "false",
+        P("russia-belarus"): "true"}    # its security guarantees treaty, in force 13 March 2025 (Censor.NET/BelTA)
     since = {r["partnership"]: r.get("memberSince") for r in result}
     # Russia-DPRK from the 2024 treaty's entry into force (4 December 2024), not its signature (ontology/README.md)
     assert since[P("russia-dprk")] == "2024-12-04" and since[P("sco")] == "2001-06-15"
@@ -749,9 +757,10 @@ def test_sco_members(store):
 def test_dyads_sharing_an_alliance(store):
     result = answer(store, "dyads-sharing-an-alliance")
     pairs = {(r["stateA"], r["stateB"]): int(r["sharedAlliances"]) for r in result}
-    # 32 * 31 / 2 NATO pairs, 3 ANZUS pairs, 8 bilateral alliances between states, and the Manila Pact's 28 pairs
-    # (the US-Thailand alliance is one record with ATOP 3260, eight parties in 1955) less the 8 already counted
-    assert len(pairs) == 496 + 3 + 8 + 20
+    # 32 * 31 / 2 NATO pairs, 3 ANZUS pairs, 9 bilateral alliances between states (Russia-Belarus since its 2024
+    # security guarantees treaty), and the Manila Pact's 28 pairs (the US-Thailand alliance is one record with
+    # ATOP 3260, eight parties in 1955) less the 8 already counted
+    assert len(pairs) == 496 + 3 + 9 + 20
     # in two alliances: the Manila Pact's parties that are also NATO, ANZUS or US-Philippines allies
     assert {pair for pair, n in pairs.items() if n == 2} == {
         (S("AUS"), S("NZL")), (S("AUS"), S("USA")), (S("NZL"), S("USA")), (S("FRA"), S("GBR")),
@@ -760,6 +769,7 @@ def test_dyads_sharing_an_alliance(store):
     assert (S("PRK"), S("RUS")) in pairs and (S("CHN"), S("PRK")) in pairs
     assert (S("CHN"), S("RUS")) not in pairs          # no declared scope condition
     assert (S("DJI"), S("FRA")) in pairs and (S("TWN"), S("USA")) in pairs
+    assert (S("BLR"), S("RUS")) in pairs
 
 
 def test_states_without_partnership(store):
