@@ -34,6 +34,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
 JAVA_OPTIONS = ["-Xmx2000M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+# the resident HermiT answers many questions over its life: the server compiler pays for itself there
+SERVER_JAVA_OPTIONS = ["-Xmx2000M", "-XX:+UseSerialGC"]
 
 HERMIT_DATATYPES_FIX = {
     XSD.date: lambda v: Literal(f"{v}T00:00:00", datatype=XSD.dateTime),
@@ -138,6 +140,7 @@ class ResidentHermit:
     def __init__(self):
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
+        self._tbox: bytes | None = None
 
     def _classes(self) -> Path | None:
         javac = shutil.which("javac")
@@ -161,27 +164,67 @@ class ResidentHermit:
         return folder
 
     def consistent(self, ntriples: bytes) -> bool:
+        """Whether ontology and data (N-Triples of both) are consistent."""
         with self._lock:
-            if self._process is None or self._process.poll() is not None:
-                classes = self._classes()
-                if classes is None:
-                    return _hermit_consistent(ntriples)
-                self._process = subprocess.Popen(
-                    [_java(), *JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
-                handle.write(ntriples)
-                handle.flush()
-                self._process.stdin.write(handle.name + "\n")
-                self._process.stdin.flush()
-                ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
-                answer = self._process.stdout.readline().strip() if ready else ""
-        if answer in ("consistent", "inconsistent"):
-            return answer == "consistent"
-        self.close()
+            if not self._running():
+                return _hermit_consistent(ntriples)
+            return self._ask("", ntriples)
+
+    def hold_tbox(self, view: bytes) -> None:
+        """Parse the ontology (its HermiT view) once, for the consistent_abox questions that follow."""
+        with self._lock:
+            self._tbox = view
+            was_running = self._process is not None and self._process.poll() is None
+            if self._running() and was_running:  # a process started now has been sent it already
+                self._send_tbox()
+
+    def consistent_abox(self, triples) -> bool:
+        """Whether the held ontology and these data statements (logical ones: types, sameAs, differentFrom,
+        object and datatype property values; pyoxigraph triples) are consistent. The statements go as
+        axioms, one a line, instead of N-Triples through the OWL API's RDF consumer: on a write's
+        neighbourhood (about 9,000 statements) that parse cost several times HermiT's own test."""
+        lines = "".join(_axiom_line(t) for t in triples).encode()
+        with self._lock:
+            if not self._running():
+                return _hermit_consistent(self._tbox + _ntriples(triples))
+            return self._ask("abox ", lines)
+
+    def _running(self) -> bool:
+        """Start the Java process if it is not running; False where it cannot be (no javac)."""
+        if self._process is not None and self._process.poll() is None:
+            return True
+        classes = self._classes()
+        if classes is None:
+            return False
+        self._process = subprocess.Popen(
+            [_java(), *SERVER_JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        if self._tbox is not None:
+            self._send_tbox()
+        return True
+
+    def _send_tbox(self) -> None:
+        if self._ask("tbox ", self._tbox, answers=("ok",)) is not True:
+            raise ReasonerUnavailable("HermiT could not read the ontology")
+
+    def _ask(self, command: str, content: bytes, answers=("consistent", "inconsistent")) -> bool:
+        with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+            handle.write(content)
+            handle.flush()
+            self._process.stdin.write(command + handle.name + "\n")
+            self._process.stdin.flush()
+            ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
+            answer = self._process.stdout.readline().strip() if ready else ""
+        if answer in answers:
+            return answer == answers[0]
+        self._close()
         raise ReasonerUnavailable(f"HermiT failed: {answer or 'no answer'}"[:2000])
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             process.stdin.close()
@@ -233,6 +276,33 @@ def _hermit_triple(triple: ox.Triple) -> ox.Triple:
     if not isinstance(o, ox.Literal) or o.datatype.value not in _OX_FIX:
         return triple
     return ox.Triple(triple.subject, triple.predicate, _OX_FIX[o.datatype.value](o.value))
+
+
+_SAME, _DIFFERENT, _TYPE = str(OWL.sameAs), str(OWL.differentFrom), str(RDF.type)
+
+
+def _axiom_line(triple: ox.Triple) -> str:
+    """One data statement in HermitServer's abox form (its datatypes made HermiT's, as hermit_view does)."""
+    fixed = _hermit_triple(triple)
+    s, p, o = fixed.subject, fixed.predicate, fixed.object
+    subject = _individual(s)
+    if p.value == _TYPE:
+        return f"C\t{subject}\t{o.value}\n" if isinstance(o, ox.NamedNode) else ""
+    if p.value in (_SAME, _DIFFERENT):
+        return f"{'S' if p.value == _SAME else 'F'}\t{subject}\t{_individual(o)}\n"
+    if isinstance(o, ox.Literal):
+        lexical = o.value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        kind = f"@{o.language}" if o.language else o.datatype.value
+        return f"D\t{p.value}\t{subject}\t{lexical}\t{kind}\n"
+    return f"O\t{p.value}\t{subject}\t{_individual(o)}\n"
+
+
+def _individual(term) -> str:
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+
+
+def _ntriples(triples) -> bytes:
+    return ox.serialize([_hermit_triple(t) for t in triples], format=ox.RdfFormat.N_TRIPLES)
 
 
 def _xsd(name: str) -> ox.NamedNode:

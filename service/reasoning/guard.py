@@ -73,7 +73,7 @@ class Guard:
         self.logical = {ox.NamedNode(str(p)) for p in logical_predicates(self.ontology)}
         self.tbox = TBox.of(self.ontology)  # writes cannot change the ontology
         self.hermit = ResidentHermit()
-        self.hermit.consistent(self.tbox.view)  # compiled and started now, not at the first write
+        self.hermit.hold_tbox(self.tbox.view)  # compiled, started and given the ontology now, not at the first write
         self.kinds = property_kinds(self.ontology)
         predicates = shape_predicates(shapes)
         self.shape_predicates = None if predicates is None else {ox.NamedNode(p) for p in predicates}
@@ -192,12 +192,16 @@ class Guard:
                      if q.predicate in self.logical and q.predicate != TYPE and not isinstance(q.object, ox.Literal)}
             near |= {q.subject for q in store.quads_for_pattern(None, None, node, None)
                      if q.predicate in self.logical and q.predicate != TYPE}
-        module = OxigraphStore()
-        module.add_quads(ox.Quad(q.subject, q.predicate, q.object) for node in near
-                         for q in store.quads_for_pattern(node, None, None, None)
-                         if q.predicate in self.logical and q.graph_name != ENTAILMENTS)
+        near_statements = [ox.Triple(q.subject, q.predicate, q.object) for node in near
+                           for q in store.quads_for_pattern(node, None, None, None)
+                           if q.predicate in self.logical and q.graph_name != ENTAILMENTS]
         counts = [ox.Triple(q.subject, q.predicate, q.object) for node in near
                   for q in store.quads_for_pattern(node, ox.NamedNode(iris.AKG + "memberCount"), None, ENTAILMENTS)]
+        if self.tbox.consistent and self.hermit.consistent_abox(set(near_statements + counts)):
+            return ConsistencyReport(True, self.tbox.unsatisfiable, runs=1)
+        # a clash: the full check's question again, with its explanation (the clashing statements)
+        module = OxigraphStore()
+        module.add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in near_statements)
         suspects = {_rdflib(t[0]) for t in added}
         return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects, tbox=self.tbox,
                                  consistent=self.hermit.consistent)
