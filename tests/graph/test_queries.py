@@ -596,10 +596,13 @@ def test_provenance_of_the_russia_dprk_clause(store):
 def test_provenance_of_another_fact(store):
     result = answer(store, "provenance-of-a-fact", fact=f"<{ID}membership/nato-SWE>")
     # NATO's member page; Sweden's government (7 March 2024); the Washington Summit Declaration and the Baltic Sea
-    # Allies Summit of 14 January 2025 (Overt Defense) confirm it
+    # Allies Summit of 14 January 2025 (Overt Defense) confirm it, and The Hague Summit Declaration of 25 June 2025
+    # (Il Sole 24 Ore; UBN)
     assert column(result, "source") == {SRC + "nato-member-countries", SRC + "sweden-government-2024-03-07-nato-member",
                                         SRC + "nato-washington-summit-declaration-2024",
-                                        SRC + "overtdefense-2025-01-21-baltic-sentry"}
+                                        SRC + "overtdefense-2025-01-21-baltic-sentry",
+                                        SRC + "ilsole24ore-2025-hague-summit-declaration",
+                                        SRC + "ubn-2025-06-hague-summit-results"}
     assert "https://www.nato.int/cps/en/natohq/topics_52044.htm" in column(result, "url")
 
 

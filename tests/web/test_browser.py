@@ -277,6 +277,7 @@ def test_the_headers_ontology_link_shows_the_ontology_that_ontology_serves(page)
 
 
 NATO = "https://w3id.org/alliance-kg/id/partnership/nato"
+SCO = "https://w3id.org/alliance-kg/id/partnership/sco"
 OVERLAPS = """svg => {
   const boxes = [...svg.querySelectorAll('text')].filter(t => getComputedStyle(t).display !== 'none')
     .map(t => { const b = t.getBoundingClientRect(); return [t.textContent, b.left, b.top, b.right, b.bottom]; });
@@ -414,22 +415,26 @@ def test_a_state_pages_partner_diagram_shows_the_present(page):
 
 
 def test_the_network_dots_the_lines_of_presumed_memberships(page, store):
-    """On 2025-01-01 most of NATO's memberships are presumed in force (last confirmed before that day,
-    issue 12): their lines to the NATO bloc are dotted, the confirmed ones solid, and the legend says so."""
-    query = (PROJECT_ROOT / "queries/in-force-on-date.rq").read_text().replace('"2024-07-01"^^xsd:date', '"2025-01-01"^^xsd:date')
-    assert '"2025-01-01"^^xsd:date' in query
+    """On 2025-07-01 NATO's memberships are presumed in force (last confirmed by The Hague Summit Declaration
+    of 2025-06-25, issue 12) and the SCO's confirmed (Tianjin summit, 2025-09-01): the lines to the NATO bloc
+    are dotted, those to the SCO bloc solid, and the legend says so."""
+    query = (PROJECT_ROOT / "queries/in-force-on-date.rq").read_text().replace('"2024-07-01"^^xsd:date', '"2025-07-01"^^xsd:date')
+    assert '"2025-07-01"^^xsd:date' in query
     answered = [{k: (v.value if v is not None else None) for k, v in row.items()} for row in store.query(query).rows()]
     nato = [r for r in answered if r["partnership"] == NATO]
-    presumed = [r for r in nato if r["status"] == "presumed"]
-    assert 0 < len(presumed) < len(nato) == 32
+    sco = [r for r in answered if r["partnership"] == SCO]
+    assert len(nato) == 32 and {r["status"] for r in nato} == {"presumed"}
+    assert len(sco) == 10 and {r["status"] for r in sco} == {"confirmed"}
     run_example(page, "in-force-on-date")
     page.evaluate("(text) => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(text)", query)
     page.locator(".yasqe_queryButton").click()
     show(page, "network")
-    expect(page.locator(".akg-network input[name=date]")).to_have_value("2025-01-01")
+    expect(page.locator(".akg-network input[name=date]")).to_have_value("2025-07-01")
     network = page.locator(".akg-network svg")
-    expect(network.locator(f"line[data-bloc='{NATO}']")).to_have_count(len(nato))
-    expect(network.locator(f"line.akg-presumed[data-bloc='{NATO}']")).to_have_count(len(presumed))
+    expect(network.locator(f"line[data-bloc='{NATO}']")).to_have_count(32)
+    expect(network.locator(f"line.akg-presumed[data-bloc='{NATO}']")).to_have_count(32)
+    expect(network.locator(f"line[data-bloc='{SCO}']")).to_have_count(10)
+    expect(network.locator(f"line.akg-presumed[data-bloc='{SCO}']")).to_have_count(0)
     expect(page.locator(".akg-network .akg-legend")).to_contain_text("Dotted: presumed in force on the query's date")
     page.screenshot(path=SCREENSHOTS / "ui-network-presumed.png", full_page=True)
     # ?status speaks for 2025-01-01: on 2024-07-10 (NATO's Washington declaration) no line is dotted

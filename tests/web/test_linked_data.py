@@ -102,18 +102,19 @@ def test_a_merged_alliances_old_iri_redirects_to_the_curated_one(client):
 
 
 def test_a_partnership_page_marks_presumed_memberships(client):
-    """On the curation date (2025-01-17) a NATO membership last confirmed by the Washington Summit Declaration
-    (2024-07-10) is presumed; one confirmed by the Baltic Sea Allies Summit (2025-01-14) is presumed too (before
-    the curation date), and a membership the paper confirms to 2025-01-17 is not."""
+    """On the curation date (2025-12-31) a NATO membership last confirmed by The Hague Summit Declaration
+    (2025-06-25) is presumed, and so is US-Japan's, last confirmed by the leaders' statement of 2025-02-07: no
+    source held speaks for the last day of 2025. An ended membership (New Zealand in ANZUS) is not presumed."""
     page = client.get("/id/partnership/nato", headers={"Accept": "text/html"}).data.decode()
     members = section(page.encode(), "members")
-    assert "curation date (2025-01-17)" in text(members)
+    assert "curation date (2025-12-31)" in text(members)
     france = re.search(r'<tr class="presumed"><td><a [^>]*>France</a>.*?</tr>', members, re.DOTALL)
-    assert france and "presumed in force" in france.group(0) and "2024-07-10" in france.group(0)
+    assert france and "presumed in force" in france.group(0) and "2025-06-25" in france.group(0)
     japan = section(client.get("/id/partnership/usa-japan", headers={"Accept": "text/html"}).data, "members")
-    assert 'class="presumed"' not in japan and "2025-01-17" in japan
+    assert 'class="presumed"' in japan and "2025-02-07" in japan
     anzus = section(client.get("/id/partnership/anzus", headers={"Accept": "text/html"}).data, "members")
     assert re.search(r"New Zealand</a></td><td class=\"date\">1952-04-29</td>\s*<td class=\"date\">1986-09-17", anzus)
+    assert not re.search(r'<tr class="presumed"><td><a [^>]*>New Zealand</a>', anzus)
 
 
 def test_an_iri_the_graph_says_nothing_about_is_404_with_a_message(client):
@@ -148,8 +149,8 @@ def test_partnership_page_shows_members_over_time(client, store):
     for row in expected:
         assert any(line.startswith(f"{row['label']} {row['start']}") for line in table), row
     sweden = next(line for line in table if line.startswith("Sweden"))
-    # dates, open end (presumed on the curation date: last confirmed 2025-01-14, before 2025-01-17), and source
-    assert "2024-03-07 presumed in force 2025-01-14" in sweden and "Member countries" in sweden
+    # dates, open end (presumed on the curation date: last confirmed 2025-06-25, before 2025-12-31), and source
+    assert "2024-03-07 presumed in force 2025-06-25" in sweden and "Member countries" in sweden
     starts = [re.search(r"\d{4}-\d\d-\d\d", line).group() for line in table]
     assert starts == sorted(starts)
 

@@ -417,7 +417,7 @@ def test_plot_map_title_states_the_data_horizon_not_today(store):
     records = exports.memberships(store, day, alliances_only=True)
     title = exports.map_title(day, exports.curated_until(store), True, records)
     assert title.startswith("Alliances in force on 2024-07-01")
-    assert "curated to 2025-01-17" in title
+    assert "curated to 2025-12-31" in title
     assert "presumed (hatched, lighter) = no source after their last confirmation, 2018-12-31" in title
     assert dt.date.today().isoformat() not in title
 
@@ -430,6 +430,6 @@ def test_plot_map_defaults_to_alliances_on_the_curation_date(tmp_path, monkeypat
     out = tmp_path / "map.png"
     result = CliRunner().invoke(main, ["plot", "map", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert seen["drawn"]["title"].startswith("Alliances in force on 2025-01-17 (alliance-kg: data curated to 2025-01-17;")
+    assert seen["drawn"]["title"].startswith("Alliances in force on 2025-12-31 (alliance-kg: data curated to 2025-12-31;")
     result = CliRunner().invoke(main, ["plot", "map", "--alliances-only", "--all-partnerships", "-o", str(out)])
     assert result.exit_code != 0 and "exclude each other" in result.output
