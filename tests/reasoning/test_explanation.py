@@ -149,7 +149,16 @@ def test_every_kind_of_conclusion_in_the_shipped_graph_is_explained_step_by_step
     for statement in sample:
         for rule, _ in explainer.instances(statement):
             by_rule[rule.id].append(statement)
-    assert SHIPPED_RULES <= set(by_rule), f"no entailed statement of {SHIPPED_RULES - set(by_rule)} sampled"
+    # a rule the spread missed (its conclusions may be few among their predicate's): the first it makes
+    everything = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o").rows()
+    for row in everything if not SHIPPED_RULES <= set(by_rule) else ():
+        statement = (row["s"], row["p"], row["o"])
+        for rule, _ in explainer.instances(statement):
+            if rule.id in SHIPPED_RULES - set(by_rule):
+                by_rule[rule.id].append(statement)
+        if SHIPPED_RULES <= set(by_rule):
+            break
+    assert SHIPPED_RULES <= set(by_rule), f"no entailed statement of {SHIPPED_RULES - set(by_rule)} in the graph"
     for rule_id, statements in sorted(by_rule.items()):
         for statement in statements[:12]:
             explanation = Explainer(store, ontology).explain(*statement)

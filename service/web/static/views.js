@@ -411,13 +411,17 @@
               class: "akg-mark" + (from !== null ? " akg-presumed" : "") }, svg);
             if (spells) {
               const confirmedUntil = from === null ? endOf(r) : from;
+              let solidRight = x(s);
               if (from === null || confirmedUntil > s) {
-                el("rect", { x: x(s), y: y + 1, width: Math.max(x(confirmedUntil) - x(s), 2), height: rowHeight - 3, fill: colour,
+                const width = Math.max(x(confirmedUntil) - x(s), 2);  // a day's spell is still seen
+                el("rect", { x: x(s), y: y + 1, width, height: rowHeight - 3, fill: colour,
                   "fill-opacity": e ? 0.9 : 0.6 }, mark);
+                solidRight = x(s) + width;
               }
               if (from !== null) {
                 presumedRows++;
-                const part = { x: x(from), y: y + 1, width: Math.max(x(endOf(r)) - x(from), 2), height: rowHeight - 3 };
+                const start = Math.max(x(from), solidRight);  // after the solid part, widened or not
+                const part = { x: start, y: y + 1, width: Math.max(x(endOf(r)) - start, 2), height: rowHeight - 3 };
                 el("rect", Object.assign({ fill: colour, "fill-opacity": 0.3, class: "akg-presumed-part", "data-from": iso(from) }, part), mark);
                 el("rect", Object.assign({ fill: hatch, class: "akg-hatch" }, part), mark);
               }
