@@ -39,7 +39,7 @@ def start_server(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
         try:
             if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
                 return process, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or the workers still starting
             pass
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.1)
