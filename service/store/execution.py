@@ -200,8 +200,11 @@ def preload() -> None:
         if directory and snapshot:  # the server's own graph, the generation it is writing (_write_snapshot)
             folder = Path(snapshot)
             generation = (folder / "generation").read_text()
-            with open(folder / "quads.nq", "rb") as quads, open(folder / "graphs.txt") as names:
-                _worker_store = ((directory, generation), _read_into_memory(quads, names))
+            try:
+                with open(folder / "quads.nq", "rb") as quads, open(folder / "graphs.txt") as names:
+                    _worker_store = ((directory, generation), _read_into_memory(quads, names))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)  # read once: nothing left in /tmp by a killed server
             return
         generation = current_generation(Path(directory)) if directory else None
         if generation is not None:
