@@ -51,17 +51,22 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
         cleanups.insert(0, persistent.close)
+        source = None
         if persistent.is_empty:
             source = store
             if source is None:
                 from service.graph import knowledge_graph
                 source, report = knowledge_graph.build(settings)
-            persistent.commit(source.quads(), source.graphs())
-        store = persistent
+        # started before the first commit, with the graph in hand: the workers' copy is made from it
+        # while RocksDB writes the generation, instead of read back from RocksDB after it
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"],
                                    network=bool(settings["ALLOWED_SERVICES"]), slots=settings["QUERY_SLOTS"],
-                                   memory_mb=settings["WORKER_MEMORY_MB"])
+                                   memory_mb=settings["WORKER_MEMORY_MB"],
+                                   snapshot=(persistent.next_generation, source) if source is not None else None)
         cleanups.insert(0, executor.close)
+        if source is not None:
+            persistent.commit(source.quads(), source.graphs())
+        store = persistent
         app.extensions["alliance_kg.writer"] = Writer(persistent, shapes, settings["WRITE_GUARD"])
     else:  # an external store, which enforces its own time limit: queries go to it from this process
         executor = InProcessExecutor(store)

@@ -1,8 +1,8 @@
 """Answering queries within a time limit that holds for every query.
 
 Oxigraph cannot be interrupted from Python and a thread cannot be killed, so queries run in worker
-processes (a pebble process pool): a query still running at the limit has its process killed and
-replaced, and the other workers go on serving. The workers answer from memory: the fork server copies
+processes, each kept and fed through a pipe of its own (ProcessExecutor): a query still running at the
+limit has its process killed and replaced, and the other workers go on serving. The workers answer from memory: the fork server copies
 the store's current generation (on_disk.py) into an in-memory store before it forks the first worker,
 and every worker forked from it shares those pages; a worker that finds CURRENT naming another
 generation copies that one for itself before it answers, so a write is seen by every query after it.
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
+import shutil
 import signal
 import threading
 import time
-from concurrent.futures import CancelledError, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,6 +185,9 @@ def load_generation(path: Path):
     return store
 
 
+SNAPSHOT_VARIABLE = "ALLIANCEKG_PRELOAD_SNAPSHOT"  # a folder holding a generation's quads as N-Quads
+
+
 def preload() -> None:
     """In the fork server, before its first fork: copy the current generation into memory, so that the
     workers forked from it share those pages (copy on write) and start with the graph in place.
@@ -191,13 +195,46 @@ def preload() -> None:
     global _worker_store
     from service.store.on_disk import current_generation
     directory = os.environ.get(STORE_VARIABLE)
-    generation = current_generation(Path(directory)) if directory else None
-    if generation is None:
-        return
+    snapshot = os.environ.get(SNAPSHOT_VARIABLE)
     try:
-        _worker_store = ((directory, generation), _load_through_a_child(Path(directory) / generation))
+        if directory and snapshot:  # the server's own graph, the generation it is writing (_write_snapshot)
+            folder = Path(snapshot)
+            generation = (folder / "generation").read_text()
+            try:
+                with open(folder / "quads.nq", "rb") as quads, open(folder / "graphs.txt") as names:
+                    _worker_store = ((directory, generation), _read_into_memory(quads, names))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)  # read once: nothing left in /tmp by a killed server
+            return
+        generation = current_generation(Path(directory)) if directory else None
+        if generation is not None:
+            _worker_store = ((directory, generation), _load_through_a_child(Path(directory) / generation))
     except Exception:  # noqa: BLE001 -- the fork server must come up whatever the store holds
         _worker_store = None
+
+
+def _write_snapshot(generation: str, store) -> Path:
+    """The graph the server is about to commit as `generation`, written where the fork server reads
+    it (preload): an in-memory dump takes a tenth of the time of reading the generation from RocksDB."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="alliance-kg-snapshot-"))
+    with open(folder / "quads.nq", "wb") as out:
+        store._store.dump(out, ox.RdfFormat.N_QUADS)
+    (folder / "graphs.txt").write_text("".join(f"{graph}\n" for graph in store.graphs()))
+    (folder / "generation").write_text(generation)
+    return folder
+
+
+def _read_into_memory(quads, names):
+    """An in-memory store from N-Quads and the names of the named graphs (which may be empty), one
+    thread only (`load`, not the parallel bulk loader): the fork server forks right after, and a fork
+    must not find a lock held by another thread."""
+    from service.store.oxigraph import OxigraphStore
+    store = OxigraphStore()
+    store._store.load(quads, ox.RdfFormat.N_QUADS)
+    for name in names:
+        store._store.add_graph(ox.NamedNode(name.strip()))
+    return store
 
 
 def _load_through_a_child(path: Path):
@@ -205,7 +242,6 @@ def _load_through_a_child(path: Path):
     background threads that stay, and a worker forked beside them hung on a lock at its first open
     of a later generation. A child reads the generation and sends it as N-Quads (then the names of
     the named graphs, which may be empty) through two pipes; the fork server stays one thread."""
-    from service.store.oxigraph import OxigraphStore
     quads_read, quads_write = os.pipe()
     names_read, names_write = os.pipe()
     child = os.fork()
@@ -225,13 +261,9 @@ def _load_through_a_child(path: Path):
             os._exit(code)
     os.close(quads_write)
     os.close(names_write)
-    store = OxigraphStore()
     try:
-        with open(quads_read, "rb") as quads:
-            store._store.load(quads, ox.RdfFormat.N_QUADS)
-        with open(names_read) as names:
-            for name in names:
-                store._store.add_graph(ox.NamedNode(name.strip()))
+        with open(quads_read, "rb") as quads, open(names_read) as names:
+            store = _read_into_memory(quads, names)
     finally:
         _, status = os.waitpid(child, 0)
     if status != 0:
@@ -291,62 +323,158 @@ def _worker_start(network: bool, memory_mb: int | None = None) -> None:
         deny_network_in_this_thread()
 
 
-def _worker_ready(directory: str) -> int:
+def _worker_main(connection, directory: str, network: bool, memory_mb: int | None) -> None:
+    """A worker's life: copy the current generation (in the fork server's copy, nothing to do), say
+    so, then answer each request sent through its own pipe until the server closes it or kills it.
+    SIGINT is the server's to act on (ctrl-c reaches the whole process group): the worker goes when
+    the server kills it, or with the fork server (lifeline.py)."""
+    from service.store.on_disk import current_generation
+    _worker_start(network, memory_mb)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while current_generation(Path(directory)) is None:  # a first start: the server is still committing
+        time.sleep(0.02)
     _worker_answer(directory, QueryRequest("ASK {}"))
-    return multiprocessing.current_process().pid
+    connection.send(os.getpid())
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = _worker_answer(directory, request)
+        except Exception as failure:  # noqa: BLE001 -- answered, so that the worker serves on
+            result = _error(500, f"The query could not be answered: {type(failure).__name__}")
+        connection.send(result)
+
+
+class _Worker:
+    """A live worker process and the server's end of its pipe."""
+
+    def __init__(self, process, connection):
+        self.process, self.connection = process, connection
+
+    def kill(self) -> None:
+        """SIGKILL: the worker holds only a read-only copy of the graph, so nothing is lost, and a
+        query in Oxigraph's Rust code stops at once (it would never see a Python signal handler)."""
+        try:
+            self.process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+        self.connection.close()
 
 
 class ProcessExecutor:
-    """A pool of killable worker processes answering from an in-memory copy of an on-disk store."""
+    """Killable worker processes answering from an in-memory copy of an on-disk store.
+
+    Each worker is forked from the fork server once and kept: it serves one request at a time over
+    its own pipe, the request thread writing the query and reading the answer itself (no manager
+    thread in between: each hand-over between threads costs a scheduling delay on a busy machine).
+    A worker still working at the time limit is killed, and a replacement forked in the background."""
 
     def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False,
-                 slots: int | None = None, memory_mb: int | None = None):
-        import pebble
+                 slots: int | None = None, memory_mb: int | None = None, snapshot: tuple | None = None):
+        """`snapshot`: (the name of the generation about to be committed, the in-memory store it is
+        written from), for the first start of a store: the fork server copies that store instead of
+        waiting for the generation and reading it back (read only if this call starts the fork server)."""
         # A request waiting here holds one of waitress's threads; were all of them waiting, /health and
         # every other route would queue behind the queries. Beyond `slots` a query is refused at once.
         self.slots = slots or workers * 4
         self._slots = threading.BoundedSemaphore(self.slots)
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
+        self.network, self.memory_mb = network, memory_mb
         # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
         # clean process started once with this module imported; each worker (and each replacement
         # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["service.store.fork_server", __name__])
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["service.store.fork_server", __name__])
         os.environ[STORE_VARIABLE] = self.directory  # read by the fork server as it starts (fork_server.py)
-        # started here, not by pebble's manager thread, so that the fork server's lifeline (which
-        # follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
+        self._snapshot = _write_snapshot(*snapshot) if snapshot else None
+        os.environ.pop(SNAPSHOT_VARIABLE, None)
+        if self._snapshot:
+            os.environ[SNAPSHOT_VARIABLE] = str(self._snapshot)
+        # started here, in the thread that builds the executor, so that the fork server's lifeline
+        # (which follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
         os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
         from multiprocessing import forkserver
         forkserver.ensure_running()
-        # the second wall against fetching: without an allowed SERVICE endpoint, no worker has a network
-        self._pool = pebble.ProcessPool(max_workers=workers, context=context,
-                                        initializer=_worker_start, initargs=(network, memory_mb))
-        self.memory_mb = memory_mb
         self.timeouts = 0
-        self._pending: set = set()
+        self._idle: queue.LifoQueue = queue.LifoQueue()  # the most recently used worker first: its caches are warm
+        self._live: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closing = False
+        self._ready = threading.Event()  # every first worker is up
+        self._any_ready = False
         # start the workers now, without waiting: the server listens at once, and a query that comes
-        # before a worker is up waits for it (within its time limit). Starting the pool blocks until
-        # the fork server forks, i.e. until it has copied the graph into memory: so in a thread.
-        self._warming: list = []
-        self._started = threading.Event()
-        threading.Thread(target=self._start, name="query-workers-start", daemon=True).start()
+        # before a worker is up waits for one (within its time limit). A fork waits for the fork server
+        # to copy the graph into memory: so in a thread.
+        threading.Thread(target=self._start_all, name="query-workers-start", daemon=True).start()
 
-    def _start(self) -> None:
+    def _start_all(self) -> None:
         try:
-            self._warming = [self._pool.schedule(_worker_ready, args=(self.directory,)) for _ in range(self.workers)]
-        except RuntimeError:  # closed before it started
-            pass
+            for _ in range(self.workers):
+                self._add_worker()
+                self._remove_snapshot()  # a worker is up: the fork server has read it, or never will
         finally:
-            self._started.set()
+            self._ready.set()
+
+    def _remove_snapshot(self) -> None:
+        if self._snapshot:
+            shutil.rmtree(self._snapshot, ignore_errors=True)
+            os.environ.pop(SNAPSHOT_VARIABLE, None)
+            self._snapshot = None
+
+    def _add_worker(self) -> None:
+        """Fork a worker and hand it to the idle queue once it has its copy of the graph; retried while
+        the executor is open (a fork can fail when the machine is short of memory)."""
+        while not self._closing:
+            ours, theirs = self._context.Pipe()
+            process = self._context.Process(target=_worker_main, name="alliance-kg-query-worker", daemon=True,
+                                            args=(theirs, self.directory, self.network, self.memory_mb))
+            worker = _Worker(process, ours)
+            try:
+                with self._lock:
+                    if self._closing:
+                        return
+                    process.start()
+                    self._live.add(worker)
+                theirs.close()
+                ours.recv()  # the worker's pid, sent once its copy of the graph is in place
+            except (OSError, EOFError, ValueError):
+                self._drop(worker)
+                time.sleep(1)
+                continue
+            with self._lock:
+                if self._closing:
+                    return
+                self._any_ready = True
+                self._idle.put(worker)
+            return
+
+    def _drop(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._live.discard(worker)
+        worker.process.join(5) if worker.process.pid is not None else None
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill the worker now; in the background, reap it and fork its replacement."""
+        worker.kill()
+
+        def replace():
+            self._drop(worker)
+            self._add_worker()
+        threading.Thread(target=replace, name="query-worker-replace", daemon=True).start()
 
     def wait_ready(self, timeout: float = 60) -> float:
-        """Block until every worker has copied the store; the seconds waited."""
+        """Block until every worker has its copy of the store; the seconds waited."""
         started = time.perf_counter()
-        if not self._started.wait(timeout):
+        if not self._ready.wait(timeout):
             raise TimeoutError("the query workers did not start")
-        for future in self._warming:
-            future.result(timeout=timeout)
         return time.perf_counter() - started
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [worker.process.pid for worker in self._live if worker.process.pid is not None]
 
     def run(self, request: QueryRequest) -> Answer:
         if not self._slots.acquire(blocking=False):
@@ -356,41 +484,54 @@ class ProcessExecutor:
         finally:
             self._slots.release()
 
+    def _over_time(self) -> QueryTimeout:
+        self.timeouts += 1
+        if not self._any_ready:
+            return QueryTimeout(f"The query workers were still starting after {self.timeout:g} s, this endpoint's "
+                                "limit for a query; try again in a moment.")
+        return QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
+                            "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.")
+
     def _run(self, request: QueryRequest) -> Answer:
-        import pebble
-        # pebble's own timeout counts from the moment a worker takes the task; the wait below also
-        # bounds time spent queued behind other queries, so the limit holds for the whole request.
-        began = time.monotonic()
-        if not self._started.wait(self.timeout):
-            self.timeouts += 1
-            raise QueryTimeout(f"The query workers were still starting after {self.timeout:g} s, this endpoint's "
-                               "limit for a query; try again in a moment.")
-        future = self._pool.schedule(_worker_answer, args=(self.directory, request), timeout=self.timeout)
-        self._pending.add(future)
+        # the limit counts from the request's arrival: time spent waiting for a free worker is in it
+        deadline = time.monotonic() + self.timeout
         try:
-            return future.result(timeout=max(0.0, self.timeout - (time.monotonic() - began)))
-        except CancelledError:  # close() below
-            raise QueryAborted("The server is stopping; try again in a moment.") from None
-        except (FutureTimeout, TimeoutError):
-            future.cancel()  # a running task's worker process is terminated and replaced
-            self.timeouts += 1
-            raise QueryTimeout(f"The query did not finish within {self.timeout:g} s, this endpoint's limit, "
-                               "and was stopped. Narrow it (LIMIT, more specific patterns) and try again.") from None
-        except pebble.ProcessExpired as expired:
-            if self.memory_mb and expired.exitcode == -signal.SIGABRT:  # how the engine meets the cap
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise self._over_time() from None
+        if worker is None:  # close() below: pass the word on to the next waiting request
+            self._idle.put(None)
+            raise QueryAborted("The server is stopping; try again in a moment.")
+        try:
+            worker.connection.send(request)
+            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                self._replace(worker)
+                raise self._over_time()
+            result = worker.connection.recv()
+        except (EOFError, OSError):  # the worker died under the query (or close() killed it)
+            if self._closing:
+                raise QueryAborted("The server is stopping; try again in a moment.") from None
+            worker.process.join(1)
+            exitcode = worker.process.exitcode
+            self._replace(worker)
+            if self.memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
                 raise QueryAborted(_over_memory_message(self.memory_mb)) from None
             raise QueryAborted("The process answering the query stopped (out of memory?); "
                                "narrow the query and try again.") from None
-        finally:
-            self._pending.discard(future)
+        self._idle.put(worker)
+        return result
 
     def close(self) -> None:
-        # cancelled first: a request thread waiting on a query answers now, not at the time limit
-        for future in list(self._pending):
-            future.cancel()
-        if not self._started.is_set():
-            # still starting (the fork server copying the graph): stopping the pool would wait for it.
-            # The fork server, its children and the workers die with this process (lifeline.py).
-            return
-        self._pool.stop()
-        self._pool.join(timeout=10)
+        """Kill every worker: a request thread waiting on one answers now (503), not at the time limit.
+        A fork still under way when this runs is killed as it comes up; the fork server, and with it
+        anything forked from it, dies with this process (lifeline.py)."""
+        with self._lock:
+            self._closing = True
+            workers = list(self._live)
+            self._live.clear()
+        for worker in workers:
+            worker.kill()
+        self._remove_snapshot()
+        self._idle.put(None)
+        for worker in workers:
+            worker.process.join(5)

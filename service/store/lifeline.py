@@ -50,8 +50,8 @@ def in_fork_server() -> None:
 def in_worker() -> None:
     """A query worker's first act: die with the fork server, and let SIGTERM kill at once.
 
-    pebble installs a Python SIGTERM handler, which cannot run while Oxigraph evaluates: a worker
-    stopped at the time limit would go on for pebble's 3 s grace before its SIGKILL. The worker holds
-    only a read-only store, so the default action (immediate death) loses nothing."""
+    A Python SIGTERM handler (the fork server passes on the server's) cannot run while Oxigraph
+    evaluates. The worker holds only a read-only store, so the default action (immediate death) loses
+    nothing."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(fork_server_pid)

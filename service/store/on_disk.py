@@ -138,12 +138,16 @@ class PersistentStore:
             if number < current or (number > current and not (path / SERVED).exists()):
                 shutil.rmtree(path, ignore_errors=True)
 
+    @property
+    def next_generation(self) -> str:
+        """The name the next commit gives its generation."""
+        return generation_name(int(self.generation[len(PREFIX):]) + 1 if self.generation else 1)
+
     def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = (), changed_graphs=None) -> str:
         """Make a new generation holding exactly these quads (and these named graphs, even if empty).
         `changed_graphs` (what an external store rewrites) is not needed: a generation is written whole."""
         with self._lock:
-            number = int(self.generation[len(PREFIX):]) + 1 if self.generation else 1
-            name = generation_name(number)
+            name = self.next_generation
             target = self.directory / name
             shutil.rmtree(target, ignore_errors=True)
             store = ox.Store(str(target))

@@ -43,8 +43,7 @@ def values(executor: ProcessExecutor, query: str) -> list[str]:
 
 
 def workers_of(executor: ProcessExecutor) -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if p.pid in {worker.pid for worker in executor._pool._pool_manager.worker_manager.workers.values()}]
+    return [p for p in psutil.Process().children(recursive=True) if p.pid in executor.worker_pids()]
 
 
 def open_generation_files(process: psutil.Process, store: PersistentStore) -> list[str]:

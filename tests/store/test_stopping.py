@@ -34,15 +34,19 @@ def start_server(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
-    while True:
-        assert process.poll() is None, process.stderr.read().decode()
-        try:
-            if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.1)
+    try:
+        while True:
+            assert process.poll() is None, process.stderr.read().decode()
+            try:
+                if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                    return process, url
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or the workers still starting
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+    except BaseException:
+        process.kill()  # a server that failed to start is not left running (it and its family: lifeline.py)
+        raise
 
 
 def busy_descendants(pid: int) -> list[psutil.Process]:

@@ -1,0 +1,89 @@
+"""Where a short query's time goes, stage by stage, on the shipped graph (about a minute).
+
+    .venv/bin/python -m benchmarks.request_path [--repeat 300]
+
+For `ASK {}` and a small SELECT (10 rows) it prints the median of: the engine alone (pyoxigraph in
+memory, serialised as SPARQL JSON), `execution.answer` in this process (format negotiation, the
+row-limited serialisation), the safety check, the hop to a query worker and back
+(`ProcessExecutor.run`), the Flask application without a socket (test client: the request parsed,
+the checks, the worker, the response), and the whole request over HTTP through waitress with a
+kept-alive connection, as `benchmarks/reads.py` sends it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+
+import pyoxigraph as ox
+import requests
+
+QUERIES = {
+    "ASK {}": "ASK {}",
+    "10 states": "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#State> } LIMIT 10",
+}
+JSON = "application/sparql-results+json"
+
+
+def median_ms(run, repeat: int) -> float:
+    for _ in range(min(20, repeat)):
+        run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=300)
+    options = parser.parse_args()
+
+    import waitress.server
+    from service import create_app
+    from service.graph import knowledge_graph
+    from service.config import load_config
+    from service.store import safety
+    from service.store.execution import QueryRequest, answer
+
+    store, _ = knowledge_graph.build(load_config())
+    app = create_app({"TESTING": True}, store=store)
+    executor = app.extensions["alliance_kg.executor"]
+    executor.wait_ready()
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{server.effective_port}/sparql"
+    session, client = requests.Session(), app.test_client()
+    try:
+        print(f"load average {os.getloadavg()[0]:.2f}; medians of {options.repeat}, ms")
+        print("| stage | " + " | ".join(QUERIES) + " |\n|---|" + "---|" * len(QUERIES))
+        rows: dict[str, list[float]] = {}
+        for text in QUERIES.values():
+            request = QueryRequest(text, accept=JSON)
+            stages = {
+                "engine alone (pyoxigraph, JSON)": lambda: store._store.query(text).serialize(
+                    format=ox.QueryResultsFormat.JSON),
+                "execution.answer in process": lambda: answer(store, request),
+                "safety.check": lambda: safety.check(text, frozenset()),
+                "ProcessExecutor.run (worker hop)": lambda: executor.run(request),
+                "Flask app, no socket": lambda: client.post("/sparql", data={"query": text},
+                                                            headers={"Accept": JSON}),
+                "HTTP through waitress": lambda: session.post(url, data={"query": text},
+                                                              headers={"Accept": JSON}).raise_for_status(),
+            }
+            for stage, run in stages.items():
+                rows.setdefault(stage, []).append(median_ms(run, options.repeat))
+        for stage, values in rows.items():
+            print(f"| {stage} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
+        print(f"load average {os.getloadavg()[0]:.2f}")
+    finally:
+        server.close()
+        app.extensions["alliance_kg.close"]()
+
+
+if __name__ == "__main__":
+    main()
