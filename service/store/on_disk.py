@@ -31,6 +31,7 @@ CURRENT = "CURRENT"
 PREFIX = "g"
 LOCK = "LOCK"
 SERVED = "ALLIANCE_KG_SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
+START_UP_SNAPSHOT = "start-up-snapshot"  # the first generation as N-Quads, read by the query workers' fork server (execution.py)
 
 
 class StoreInUse(OSError):
@@ -87,6 +88,7 @@ class PersistentStore:
             self._lock_file.close()
             raise
         self._remove_unused()
+        shutil.rmtree(self.directory / START_UP_SNAPSHOT, ignore_errors=True)  # left by a server killed as it started
 
     def close(self) -> None:
         """Let another server open the folder (the lock goes with the process in any case)."""
