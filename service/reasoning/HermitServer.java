@@ -10,6 +10,7 @@ import org.semanticweb.HermiT.Reasoner;
 import org.semanticweb.owlapi.apibinding.OWLManager;
 import org.semanticweb.owlapi.model.IRI;
 import org.semanticweb.owlapi.model.OWLAxiom;
+import org.semanticweb.owlapi.model.OWLClass;
 import org.semanticweb.owlapi.model.OWLDataFactory;
 import org.semanticweb.owlapi.model.OWLIndividual;
 import org.semanticweb.owlapi.model.OWLLiteral;
@@ -20,7 +21,9 @@ import org.semanticweb.owlapi.reasoner.InconsistentOntologyException;
 /**
  * HermiT kept warm. Reads one request a line and answers "consistent", "inconsistent", "ok" or "error ...":
  *   FILE         an N-Triples file of ontology and data together;
- *   tbox FILE    an N-Triples file of the ontology, held for the abox requests that follow;
+ *   tbox FILE    an N-Triples file of the ontology, held for the requests that follow;
+ *   classify     the held ontology's unsatisfiable classes: "unsatisfiable IRI ..." (none: "unsatisfiable"),
+ *                or "inconsistent";
  *   abox FILE    data statements, one a line, tab-separated, asked together with the held ontology:
  *                "C ind class", "O prop subject object", "D prop subject lexical datatype-or-@lang",
  *                "S a b" (sameAs), "F a b" (differentFrom); an individual "_:id" is anonymous; a lexical
@@ -41,13 +44,11 @@ public class HermitServer {
                     OWLOntologyManager manager = OWLManager.createOWLOntologyManager();
                     tbox = manager.loadOntologyFromOntologyDocument(new File(line.substring(5))).getAxioms();
                     answer = "ok";
+                } else if (line.equals("classify")) {
+                    answer = unsatisfiable(OWLManager.createOWLOntologyManager().createOntology(held()));
                 } else if (line.startsWith("abox ")) {
-                    if (tbox == null) {
-                        throw new IllegalStateException("abox before tbox");
-                    }
                     OWLOntologyManager manager = OWLManager.createOWLOntologyManager();
-                    OWLOntology ontology = manager.createOntology();
-                    manager.addAxioms(ontology, tbox);
+                    OWLOntology ontology = manager.createOntology(held());
                     manager.addAxioms(ontology, abox(manager.getOWLDataFactory(), line.substring(5)));
                     answer = consistency(ontology);
                 } else {
@@ -61,6 +62,29 @@ public class HermitServer {
             }
             System.out.println(answer);
             System.out.flush();
+        }
+    }
+
+    private static Set<OWLAxiom> held() {
+        if (tbox == null) {
+            throw new IllegalStateException("no ontology held: send tbox FILE first");
+        }
+        return tbox;
+    }
+
+    private static String unsatisfiable(OWLOntology ontology) {
+        Reasoner reasoner = new Reasoner(new Configuration(), ontology);
+        try {
+            if (!reasoner.isConsistent()) {
+                return "inconsistent";
+            }
+            StringBuilder answer = new StringBuilder("unsatisfiable");
+            for (OWLClass unsatisfiable : reasoner.getUnsatisfiableClasses().getEntitiesMinusBottom()) {
+                answer.append(' ').append(unsatisfiable.getIRI().toString());
+            }
+            return answer.toString();
+        } finally {
+            reasoner.dispose();
         }
     }
 

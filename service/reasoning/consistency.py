@@ -1,10 +1,12 @@
 """Consistency by HermiT (on Java): is there a model of ontology plus data, and can every class have members?
 
-Two questions, asked of HermiT (the one owlready2 bundles, called directly) in the cheapest way each allows:
-- consistency of ontology plus data: HermiT's own consistency test (`-k`), which on the ATOP-sized
-  graph (94k triples, 6,500 individuals) takes seconds, where owlready2's run, which also classifies
-  and realises every individual, took six minutes;
-- unsatisfiable classes: HermiT's `-U` over the ontology modules alone. Once the data are known
+Two questions, asked of HermiT (the one owlready2 bundles, called directly) in the cheapest way each allows,
+both of one Java process (HermitServer.java, compiled at first use; without javac, HermiT's command line):
+- consistency of ontology plus data: HermiT's own consistency test, which on the ATOP-sized graph
+  (94k triples, 6,500 individuals) takes seconds, where owlready2's run, which also classifies and
+  realises every individual, took six minutes. The data go as axioms, one a line: the OWL API's RDF
+  parser took four times HermiT's test on them;
+- unsatisfiable classes: HermiT's classification of the ontology modules alone. Once the data are known
   consistent they can make a class unsatisfiable only through a nominal, and the ontology's nominals
   (owl:hasValue akg:Informal) name individuals of the ontology modules themselves.
 Java runs with the client compiler only: HermiT's runs last seconds, and the server compiler's threads
@@ -34,8 +36,6 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
 JAVA_OPTIONS = ["-Xmx2000M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-# the resident HermiT answers many questions over its life: the server compiler pays for itself there
-SERVER_JAVA_OPTIONS = ["-Xmx2000M", "-XX:+UseSerialGC"]
 
 HERMIT_DATATYPES_FIX = {
     XSD.date: lambda v: Literal(f"{v}T00:00:00", datatype=XSD.dateTime),
@@ -178,6 +178,28 @@ class ResidentHermit:
             if self._running() and was_running:  # a process started now has been sent it already
                 self._send_tbox()
 
+    def classify(self) -> tuple[bool, list[str]]:
+        """Whether the held ontology alone is consistent, and its unsatisfiable named classes (HermiT's -U)."""
+        with self._lock:
+            if not self._running():
+                return _unsatisfiable_classes(self._tbox)
+            return self._classify()
+
+    def _classify(self) -> tuple[bool, list[str]]:
+        self._process.stdin.write("classify\n")
+        self._process.stdin.flush()
+        answer = self._answer()
+        if answer == "inconsistent":
+            return False, []
+        if answer.split(" ")[0] == "unsatisfiable":
+            return True, sorted(c for c in answer.split(" ")[1:] if c and c != str(OWL.Nothing))
+        self._close()
+        raise ReasonerUnavailable(f"HermiT failed: {answer or 'no answer'}"[:2000])
+
+    def _answer(self) -> str:
+        ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
+        return self._process.stdout.readline().strip() if ready else ""
+
     def consistent_abox(self, triples) -> bool:
         """Whether the held ontology and these data statements (logical ones: types, sameAs, differentFrom,
         object and datatype property values; pyoxigraph triples) are consistent. The statements go as
@@ -197,7 +219,7 @@ class ResidentHermit:
         if classes is None:
             return False
         self._process = subprocess.Popen(
-            [_java(), *SERVER_JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
+            [_java(), *JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         if self._tbox is not None:
             self._send_tbox()
@@ -213,8 +235,7 @@ class ResidentHermit:
             handle.flush()
             self._process.stdin.write(command + handle.name + "\n")
             self._process.stdin.flush()
-            ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
-            answer = self._process.stdout.readline().strip() if ready else ""
+            answer = self._answer()
         if answer in answers:
             return answer == answers[0]
         self._close()
@@ -251,13 +272,16 @@ class StoredData:
     graphs: list[str]
     extra: list[ox.Triple] = field(default_factory=list)
 
-    def ntriples(self, predicates: set) -> bytes:
+    def triples(self, predicates: set) -> list[ox.Triple]:
+        """The statements of these predicates (each once), the extra ones among them included."""
         values = " ".join(f"<{p}>" for p in sorted(predicates))
         found = self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}",
                                  default_graphs=self.graphs).triples()
         keep = {ox.NamedNode(str(p)) for p in predicates}
-        triples = [_hermit_triple(t) for t in found] + [_hermit_triple(t) for t in self.extra if t.predicate in keep]
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        return list(found) + [t for t in self.extra if t.predicate in keep]
+
+    def ntriples(self, predicates: set) -> bytes:
+        return _ntriples(self.triples(predicates))
 
     def graph(self) -> Graph:
         from service.store.oxigraph import to_rdflib  # the store layer, below this one
@@ -325,9 +349,13 @@ class TBox:
     unsatisfiable: list[str]
 
     @classmethod
-    def of(cls, ontology: Graph) -> "TBox":
+    def of(cls, ontology: Graph, hermit: "ResidentHermit | None" = None) -> "TBox":
+        """Asked of `hermit` (which then holds the ontology for its abox questions), else of a new JVM."""
         view = hermit_view(ontology)
-        return cls(view, *_unsatisfiable_classes(view))
+        if hermit is None:
+            return cls(view, *_unsatisfiable_classes(view))
+        hermit.hold_tbox(view)
+        return cls(view, *hermit.classify())
 
 
 def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool = True,
@@ -336,31 +364,40 @@ def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool =
     """HermiT over ontology plus data; when they clash, cut the data down to a small clashing core.
     `suspects` (subjects of newly added statements) are tried first, with their neighbours. `tbox`:
     what is known of the ontology alone already (it is asked once otherwise); `consistent`: who answers
-    each question (a new HermiT process each, unless given a ResidentHermit's)."""
+    each question (by default one HermiT process for this check, given the ontology once and the data as
+    axioms: see ResidentHermit)."""
     started = time.perf_counter()
-    tbox = tbox or TBox.of(ontology)
-    ontology_view = tbox.view
-    if isinstance(data, StoredData):
-        stored = data
-        logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
-        everything = lambda: ontology_view + stored.ntriples(logical_predicates(ontology))  # noqa: E731
-    else:
-        data = logical_part(ontology, data)
-        logical = lambda: data  # noqa: E731
-        everything = lambda: hermit_view(ontology + data)  # noqa: E731
-    tbox_consistent, unsatisfiable = tbox.consistent, tbox.unsatisfiable
-    ask = consistent or _hermit_consistent
-    holds = tbox_consistent and ask(everything())
-    report = ConsistencyReport(holds, unsatisfiable, runs=2 if tbox_consistent else 1)
-    if not holds and explain:  # dozens of questions: asked of a HermiT kept warm, not a JVM each
-        warm = None if consistent else ResidentHermit()
-        try:
-            core, runs = _clashing_core(ontology, logical(), suspects or set(), consistent or warm.consistent)
-        finally:
-            if warm is not None:
-                warm.close()
-        report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
-        report.runs += runs
+    # without a `consistent` given: one HermiT for every question of this check, holding the ontology
+    warm = ResidentHermit() if consistent is None else None
+    try:
+        if tbox is None:
+            tbox = TBox.of(ontology, warm)
+        elif warm is not None:
+            warm.hold_tbox(tbox.view)
+        ontology_view = tbox.view
+        if isinstance(data, StoredData):
+            stored = data
+            logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
+            everything = lambda: ontology_view + stored.ntriples(logical_predicates(ontology))  # noqa: E731
+        else:
+            data = logical_part(ontology, data)
+            logical = lambda: data  # noqa: E731
+            everything = lambda: hermit_view(ontology + data)  # noqa: E731
+        ask = consistent or warm.consistent
+        if not tbox.consistent:
+            holds = False
+        elif warm is not None and isinstance(data, StoredData):  # the data as axioms, not N-Triples to parse
+            holds = warm.consistent_abox(data.triples(logical_predicates(ontology)))
+        else:
+            holds = ask(everything())
+        report = ConsistencyReport(holds, tbox.unsatisfiable, runs=2 if tbox.consistent else 1)
+        if not holds and explain:  # dozens of questions, asked of the same HermiT
+            core, runs = _clashing_core(ontology, logical(), suspects or set(), ask)
+            report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
+            report.runs += runs
+    finally:
+        if warm is not None:
+            warm.close()
     report.seconds = time.perf_counter() - started
     return report
 
