@@ -136,19 +136,23 @@ def test_each_stage_is_reported_as_it_finishes(paper_data_only, monkeypatch):
     told: list[str] = []
     seen_by = {}
     shacl_started = threading.Event()
-    real_consistency, real_validate = check.check_consistency, check.validate
+    real_prepare, real_validate = check.prepare_consistency, check.validate
 
-    def consistency(*args, **kwargs):
-        seen_by["HermiT"] = list(told)
-        seen_by["HermiT saw SHACL start"] = shacl_started.wait(timeout=120)
-        return real_consistency(*args, **kwargs)
+    def prepare_consistency(*args, **kwargs):
+        ask = real_prepare(*args, **kwargs)  # HermiT's input, made before SHACL starts
+
+        def consistency():
+            seen_by["HermiT"] = list(told)
+            seen_by["HermiT saw SHACL start"] = shacl_started.wait(timeout=120)
+            return ask()
+        return consistency
 
     def validate(*args, **kwargs):
         seen_by["SHACL"] = list(told)
         shacl_started.set()
         return real_validate(*args, **kwargs)
 
-    monkeypatch.setattr(check, "check_consistency", consistency)
+    monkeypatch.setattr(check, "prepare_consistency", prepare_consistency)
     monkeypatch.setattr(check, "validate", validate)
     report = run_check(load_config(), explain=False, progress=told.extend)
     assert [line.split(":")[0] for line in seen_by["HermiT"]] == ["ok    load", "ok    OWL 2 DL"]
