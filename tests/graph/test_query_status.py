@@ -110,6 +110,12 @@ def test_contested_claims(store):
     # France-Djibouti: an alliance for the paper, not for ATOP 6040
     assert claims[(P("france-djibouti"), "is an alliance", P("france-djibouti"))] == "an alliance"
     assert claims[(P("france-djibouti"), "is an alliance", f"{ID}claim/atop-6040-type")] == "not an alliance"
+    # the EU and the AU (one record each with ATOP 4175, 4953): entry into force (TEU; the Constitutive Act, Pan-African
+    # Parliament) against signature (ATOP); the ATOP date of the AU is the day after the Act's adoption at Lome
+    assert claims[(P("european-union"), "partnership start", P("european-union"))] == "1993-11-01"
+    assert claims[(P("european-union"), "partnership start", f"{ID}claim/atop-4175-startDate")] == "1992-02-07"
+    assert claims[(P("african-union"), "partnership start", P("african-union"))] == "2001-05-26"
+    assert claims[(P("african-union"), "partnership start", f"{ID}claim/atop-4953-startDate")] == "2000-07-12"
     # ATOP's record is on the curated IRI: its claims name ATOP's file and row, its old IRI is no record
     assert not any(r["record"].startswith(P("atop-")) for r in result)
     atop_sources = {r["claimSource"] for r in result if r["record"].startswith(f"{ID}claim/")}
