@@ -402,7 +402,7 @@ class Builder:
             return None
         key = self.state_key(row["member"])
         key = dict(merge.successors).get(key, key)
-        return key if key in merge.members.split() else None
+        return key if merge.members_from_atop or key in merge.members.split() else None
 
     def state_key(self, code: str) -> str:
         return str(self.state(code))[len(str(STATE)):]
@@ -468,6 +468,12 @@ class Builder:
                     raise RawDataError(f"atopid {before['atopid']}: {key}'s ATOP spells leave a gap; they cannot be one membership")
             membership = MEMBERSHIP[f"{merge.key}-{key}"]
             first, last = member_rows[0], member_rows[-1]
+            if merge.members_from_atop:
+                self.add_merged_membership(merge, membership, first, last)
+                for row in member_rows:
+                    g.add((membership, AKG.atopPhase, Literal(int(row["phase"]), datatype=XSD.integer)))
+                    self.derived(g, membership, row, MEMBER_FILE)
+                continue
             # the link, the type and the member are the curated record's statements (not repeated here)
             claim = self.claimer(g, membership, f"atop-{first['atopid']}-{key}", first, MEMBER_FILE)
             self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
@@ -483,6 +489,36 @@ class Builder:
                 self.derived(g, membership, row, MEMBER_FILE)
                 if self.state_key(row["member"]) != key:
                     claim(AKG.member, self.state(row["member"]), f"member-phase-{row['phase']}", why="member")
+
+    def add_merged_membership(self, merge: Merge, membership: URIRef, first: dict, last: dict) -> None:
+        """One membership from ATOP's spells of a state in an alliance whose curated record lists no members: its
+        link, type and member, its first entry (the treaty's entry into force where ATOP's entry, the signature,
+        is earlier; ATOP's date is then a claim) and its last exit."""
+        g = self.graphs["memberships.ttl"]
+        partnership = PARTNERSHIP[merge.key]
+        g.add((partnership, AKG.hasMembership, membership))
+        g.add((membership, RDF.type, AKG.Membership))
+        name = self.name(first["member"], first, ("yrent", "moent", "dayent"))
+        g.add((membership, RDFS.label, Literal(f"{name} in ATOP {first['atopid']}", lang="en")))
+        g.add((membership, AKG.member, self.state(first["member"])))
+        start, _ = _date(first, "yrent", "moent", "dayent", end=False)
+        if merge.entered_into_force and start < Literal(merge.entered_into_force[0], datatype=XSD.date):
+            claim = self.claimer(g, membership, f"atop-{first['atopid']}-{self.state_key(first['member'])}", first,
+                                 MEMBER_FILE)
+            self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
+                       claim=lambda p, v, n: claim(p, v, n, why="enteredIntoForce"))
+            g.add((membership, AKG.startDate, Literal(merge.entered_into_force[0], datatype=XSD.date)))
+            g.add((membership, PROV.wasDerivedFrom, SOURCE[merge.entered_into_force[1]]))
+        else:
+            self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
+        if last["yrexit"] != "0":
+            self.dated(g, membership, last, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True)
+        else:
+            g.add((membership, AKG.lastConfirmed, ATOP_END))
+        if last["termmode"] in TERMMODE:
+            g.add((membership, AKG.exitMode, AKG[TERMMODE[last["termmode"]]]))
+        if last["termcaus"] in TERMCAUS:
+            g.add((membership, AKG.exitCause, AKG[TERMCAUS[last["termcaus"]]]))
 
     def add_extra_states(self) -> None:
         g = self.graphs["alliances.ttl"]

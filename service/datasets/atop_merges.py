@@ -21,6 +21,9 @@ class Merge:
     # The entry into force of the founding treaty and its source, where ATOP's other members' spells start
     # earlier (at the signature): their start follows the convention of ontology/README.md, "Dates".
     entered_into_force: tuple[str, str] | None = None
+    # The curated record lists no members (the paper names none): ATOP's member rows are its memberships, one per
+    # state (``membership/{key}-{state}``, ATOP's phases as one spell), stated by the builder.
+    members_from_atop: bool = False
 
 
 # Checked one by one against the curated record's treaty (docs/atop-mapping.md, "One alliance, one IRI").
@@ -40,6 +43,12 @@ MERGES = {
     "3445": Merge("china-dprk", "CHN PRK"),
     "4810": Merge("sco", "CHN IND KAZ KGZ PAK RUS TJK UZB"),
     "6040": Merge("france-djibouti", entered_into_force=("2014-05-01", "assemblee-nationale-15-document-1154")),
+    # The European Union (Treaty on European Union, in force 1 November 1993; ATOP's phase 2 is the Lisbon treaty
+    # and its mutual assistance clause, Article 42(7) TEU) and the African Union (Constitutive Act, in force
+    # 26 May 2001): the paper names them and lists no members.
+    "4175": Merge("european-union", entered_into_force=("1993-11-01", "treaty-on-european-union-1992-text"),
+                  members_from_atop=True),
+    "4953": Merge("african-union", entered_into_force=("2001-05-26", "pap-au-constitutive-act"), members_from_atop=True),
 }
 PREFERRED = {
     "startDate": "The curated record dates the alliance from the entry into force of its treaty (ontology/README.md, "

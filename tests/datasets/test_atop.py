@@ -88,18 +88,27 @@ def test_rebuild_equals_the_committed_files(built):
 def test_counts_match_the_raw_files(graph, alliances_csv, members_csv):
     assert len(alliances_csv) == 789 and len(members_csv) == 2510
     partnerships = set(graph.subjects(AKG.atopId, None))
-    assert len(partnerships) == 789 - len(MERGED) == 780 and not set(MERGED) & partnerships
+    assert len(partnerships) == 789 - len(MERGED) == 778 and not set(MERGED) & partnerships
     partnerships |= set(MERGED)
     assert {atop_id(graph, p) for p in partnerships} == {int(r["atopid"]) for r in alliances_csv}
-    # every member row is a membership of its own, or one spell of the curated membership it merges into
-    # (typed and linked by the curated record, data/paper)
+    # every member row is a membership of its own, or one spell of the merged membership it belongs to: typed and
+    # linked by the curated record (data/paper), or by the build where the curated record lists no members (the
+    # EU, 4175, and the AU, 4953: one membership per state, ATOP's phases as one spell)
     memberships = set(graph.subjects(RDF.type, AKG.Membership))
     retired = {m for m in graph.subjects(OWL.sameAs, None) if str(m).startswith(ID + "membership/")}
     merged = {graph.value(m, OWL.sameAs) for m in retired}
-    assert len(retired) == 70 and len(merged) == 50 and not merged & memberships
+    from_atop = {atopid for atopid, merge in atop.MERGES.items() if merge.members_from_atop}
+    assert from_atop == {"4175", "4953"}
+    rows_of = Counter(r["atopid"] for r in members_csv)
+    states_of = {a: {r["member"] for r in members_csv if r["atopid"] == a} for a in from_atop}
+    # EU: 15 rows of phase 1 and 28 of phase 2, 28 states; AU: 52 rows of phase 1 and 53 of phase 2, 53 states
+    assert (rows_of["4175"], len(states_of["4175"]), rows_of["4953"], len(states_of["4953"])) == (43, 28, 105, 53)
+    assert len(retired) == 70 + 43 + 105 and len(merged) == 50 + 28 + 53
+    assert {m for m in merged & memberships} == {m for m in merged if str(m).startswith(
+        (f"{ID}membership/european-union-", f"{ID}membership/african-union-"))} and len(merged & memberships) == 81
     records = {str(r) for m in memberships | merged for r in graph.objects(m, AKG.sourceRecord)}
     assert records == {f"atop5_1m.csv row {n}" for n in range(1, 2511)}
-    assert len(memberships) == 2510 - len(retired) == 2440
+    assert len(memberships) == 2510 - len(retired) + 81 == 2373
     assert len(set(graph.subjects(RDF.type, AKG.Treaty))) == len(read("atop5_1aph.csv")) == 849
     # every member state of ATOP is a state of the graph (states.ttl, or the one code COW lacks)
     members = {o for o in graph.objects(None, AKG.member)}
@@ -112,8 +121,9 @@ def test_scope_conditions_exactly_for_defence_and_offence(graph, alliances_csv):
     assert len(with_clause) == 294
     without = {atop_id(graph, p) for p in graph.subjects(RDF.type, AKG.PartnershipWithoutScopeCondition)}
     # on a merged record ATOP's "without scope condition" is a source claim, not asserted: the curated record
-    # classifies (the SCO, 4810, as ATOP; France-Djibouti, 6040, with the paper's scope condition)
-    assert without == {int(r["atopid"]) for r in alliances_csv if not force(r)} - {4810, 6040}
+    # classifies (the SCO, 4810, and the African Union, 4953, as ATOP; France-Djibouti, 6040, with the paper's
+    # scope condition)
+    assert without == {int(r["atopid"]) for r in alliances_csv if not force(r)} - {4810, 4953, 6040}
     claim = atop.CLAIM["atop-6040-type"]
     assert (claim, AKG.claimAbout, P["france-djibouti"]) in graph
     assert (claim, AKG.claimValue, AKG.PartnershipWithoutScopeCondition) in graph
@@ -228,7 +238,7 @@ def test_truncated_file_is_refused(tmp_path):
 def test_curated_partnerships_link_to_their_atop_records(store):
     found = answer(store, "atop-curated-and-atop-records-compared")
     by_id = {int(r["atopId"]): r for r in found}
-    assert set(by_id) == {3180, 3210, 3215, 3240, 3260, 3375, 3445, 4810, 6040}
+    assert set(by_id) == {3180, 3210, 3215, 3240, 3260, 3375, 3445, 4175, 4810, 4953, 6040}
     nato = by_id[3180]
     assert (nato["curatedStart"], nato["atopStart"]) == ("1949-08-24", "1949-04-04")
     assert by_id[6040]["curatedIsAlliance"] == "true" and by_id[6040]["atopIsAlliance"] == "false"

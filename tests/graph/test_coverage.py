@@ -42,8 +42,6 @@ EXPECTED = {
     "partnership/atop-4940": ("presumed", "presumed", "ended"),
     # Russia-Ukraine friendship treaty expired 31 March / 1 April 2019 (UNIAN; Interfax-Ukraine)
     "partnership/atop-4875": ("ended", "ended", "ended"),
-    # the EU treaties (ATOP 4175): in force as the UK left on 31 January 2020 (Government of the Netherlands)
-    "partnership/atop-4175": ("confirmed", "presumed", "presumed"),
     # Alliance of Sahel States: Liptako-Gourma Charter signed 16 September 2023, reported 18 September (The Nation/AFP);
     # its members signed the confederation treaty in Niamey on 6 July 2024 (Sputnik; AFP via Pledge Times)
     "partnership/alliance-of-sahel-states": (None, "confirmed", "presumed"),
@@ -65,9 +63,13 @@ EXPECTED = {
     # ISAF ended 31 December 2014 (NATO JFC Brunssum); Unified Protector 31 October 2011 (Reuters)
     "partnership/isaf": ("ended", "ended", "ended"),
     "partnership/operation-unified-protector": ("ended", "ended", "ended"),
-    # the EU (the paper's record, 1993-11-01, the Maastricht treaty's entry into force) and the Partnership for
-    # Peace (launched 10 January 1994), both described by the paper as they stand (2025-01-17)
+    # the EU (the paper's record, 1993-11-01, the Maastricht treaty's entry into force, one record with ATOP 4175:
+    # in force as the UK left on 31 January 2020, Government of the Netherlands) and the Partnership for Peace
+    # (launched 10 January 1994), both described by the paper as they stand (2025-01-17)
     "partnership/european-union": ("confirmed", "confirmed", "confirmed"),
+    # the AU (one record with ATOP 4953): from the Constitutive Act's entry into force, 26 May 2001 (Pan-African
+    # Parliament); its 38th Assembly opened on 15 February 2025 (Egypt Today), after the paper's 2025-01-17
+    "partnership/african-union": ("confirmed", "confirmed", "confirmed"),
     "partnership/partnership-for-peace": ("confirmed", "confirmed", "confirmed"),
     # ATOP 4867 (Kyrgyzstan-Kazakhstan, 1997): open at ATOP's end, no source held confirms or ends it since
     "partnership/atop-4867": ("presumed", "presumed", "presumed"),
@@ -100,7 +102,10 @@ EXPECTED = {
 MEMBERSHIPS = {
     # the United Kingdom left the EU on 31 January 2020 (CNMV; Government of the Netherlands); between ATOP's
     # end and the exit no source held confirms the membership, so it is presumed then
-    "membership/atop-4175-GBR-phase-2": ("presumed", "ended", "ended"),
+    "membership/european-union-GBR": ("presumed", "ended", "ended"),
+    # South Africa in the AU (ATOP 4953, from the Constitutive Act's entry into force): the 2025 summit reports held
+    # name the Union, not its members, so no membership is confirmed after ATOP's end
+    "membership/african-union-ZAF": ("presumed", "presumed", "presumed"),
     # Sweden joined NATO on 7 March 2024 (Government Offices of Sweden); the Washington declaration of 10 July 2024
     # confirms it, and the Baltic Sea Allies Summit of 14 January 2025 (Overt Defense) again, with Finland
     "membership/nato-SWE": (None, "confirmed", "confirmed"),
@@ -243,9 +248,10 @@ def test_the_dataset_says_how_far_it_is_curated(store):
     assert [r["d"] for r in found] == ["2025-12-31"]
 
 
-# One alliance, one IRI: ATOP's records of NATO (3180), ANZUS (3215) and the SCO (4810) are the curated
-# records; their old IRIs carry nothing but owl:sameAs, so they have no status of their own.
-@pytest.mark.parametrize("old, merged", [("atop-3180", "nato"), ("atop-3215", "anzus"), ("atop-4810", "sco")])
+# One alliance, one IRI: ATOP's records of NATO (3180), ANZUS (3215), the SCO (4810), the EU (4175) and the AU
+# (4953) are the curated records; their old IRIs carry nothing but owl:sameAs, so they have no status of their own.
+@pytest.mark.parametrize("old, merged", [("atop-3180", "nato"), ("atop-3215", "anzus"), ("atop-4810", "sco"),
+                                         ("atop-4175", "european-union"), ("atop-4953", "african-union")])
 def test_old_atop_iris_have_no_status_of_their_own(store, old, merged):
     assert [status(store, "partnership/" + old, d) for d in DATES] == [None, None, None]
     assert rows(store, f"SELECT ?o WHERE {{ <{ID}partnership/{old}> ?p ?o }}") == [{"o": f"{ID}partnership/{merged}"}]
@@ -265,7 +271,8 @@ def test_every_query_counts_each_alliance_once(store):
     only statements are owl:sameAs the curated IRI), and none answers with an old IRI."""
     old = rows(store, f"""SELECT ?g ?s ?o WHERE {{ GRAPH ?g {{ ?s <http://www.w3.org/2002/07/owl#sameAs> ?o }}
                           FILTER (STRSTARTS(STR(?s), "{ID}") && STRSTARTS(STR(?o), "{ID}")) }}""")
-    assert len(old) == 9 + 70   # nine partnerships, seventy ATOP member rows
+    # eleven partnerships; 218 ATOP member rows (70 of NATO and the US treaties, 43 of the EU, 105 of the AU)
+    assert len(old) == 11 + 218
     with_old = answers(store)
     data = " ".join(f"GRAPH <{r['g']}> {{ <{r['s']}> <http://www.w3.org/2002/07/owl#sameAs> <{r['o']}> }}" for r in old)
     store.update(f"DELETE DATA {{ {data} }}")

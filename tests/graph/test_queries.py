@@ -171,6 +171,10 @@ EXPECTED_ALLIANCES = {
     # "a formal ally of Russia" (p. 15); the Treaty on Security Guarantees within the Union State (in force 13 March 2025,
     # Censor.NET/BelTA), Article 2: mutual support against encroachments on either party's security (BelTA; Izvestia)
     P("russia-belarus"): "mutual",
+    # NATO's "cooperation partner" for the paper (pp. 20-23), one record with ATOP 4175, which codes a defence
+    # obligation from the Lisbon treaty (phase 2): Article 42(7) TEU, "an obligation of aid and assistance by all the
+    # means in their power" (Clingendael's quote of the treaty); a declared scope condition makes an alliance
+    P("european-union"): "mutual",
 }
 
 
@@ -181,22 +185,25 @@ def test_partnerships_without_scope_conditions(store):
         P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore"),   # the paper says so
         P("aukus"),                                                           # called an alliance, no clause recorded
         P("gulf-war-coalition-1991"), P("isaf"), P("operation-unified-protector"),
-        P("european-union"), P("african-union"), P("partnership-for-peace"),
+        P("african-union"), P("partnership-for-peace"),    # the EU is an alliance now (Article 42(7) TEU, ATOP 4175)
     }
     assert not set(by_partnership) & set(EXPECTED_ALLIANCES)
     recorded = {p for p, r in by_partnership.items() if r["recordedByPaper"] == "true"}
     # Russia-China "not publicly been extended to scope conditions for the joint use of force";
     # Russia-Iran "does not yet qualify as a military alliance due to the lack of declared scope
     # conditions"; the SCO "unlikely to evolve into a formal multilateral alliance"; Singapore
-    # "without establishing a formal alliance" (pp. 21-22).
-    assert recorded == {P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore")}
+    # "without establishing a formal alliance" (pp. 21-22); the African Union "not an alliance per se" (pp. 20-23),
+    # which ATOP 4953, one record with it, codes with non-aggression and no defence or offence obligation.
+    assert recorded == {P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore"), P("african-union")}
     assert by_partnership[P("aukus")]["calledAllianceBySource"] == "true"
-    assert [r["recordedByPaper"] for r in result][:4] == ["true"] * 4, "the paper's explicit cases come first"
+    assert [r["recordedByPaper"] for r in result][:5] == ["true"] * 5, "the paper's explicit cases come first"
 
 
 def test_partnerships_recorded_without_scope_condition(store):
     result = answer(store, "partnerships-recorded-without-scope-condition")
-    assert column(result, "partnership") == {P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore")}
+    # and the African Union: "not an alliance per se" (pp. 20-23), ATOP 4953 codes no defence or offence obligation
+    assert column(result, "partnership") == {P("russia-china"), P("russia-iran"), P("sco"), P("usa-singapore"),
+                                             P("african-union")}
     hedges = {r["partnership"]: r.get("hedge") for r in result}
     assert "secret clause" in hedges[P("russia-china")]   # "(unless a secret clause between the two countries exists)"
     assert hedges[P("russia-iran")] is None
@@ -230,6 +237,8 @@ def test_alliance_size_classes(store):
     bilateral = {a: (2, A("BilateralAlliance")) for a in EXPECTED_ALLIANCES}
     assert size == bilateral | {
         P("nato"): (32, A("MultilateralAlliance")),    # 8 or more: the 32 Allies since Sweden (2024-03-07)
+        # ATOP 4175's 28 members less the United Kingdom (left 2020-01-31): the 27 Member States Eurostat lists
+        P("european-union"): (27, A("MultilateralAlliance")),
         # ANZUS: Australia and the United States since the US suspended its obligations to New Zealand
         # on 17 September 1986 (ADST; data/curated/ends.ttl), so 2 (bilateral)
     }
@@ -315,6 +324,8 @@ def test_member_count_on_default_date(store):
         # France-Djibouti is one record with ATOP 6040, whose memberships start with the 2011 treaty's entry into
         # force (1 May 2014, Assemblee nationale); Russia-DPRK only enters into force on 2024-12-04 (Interfax/KCNA)
         P("france-djibouti"): 2,
+        # the EU and the AU: ATOP 4175's and 4953's members, the EU's less the United Kingdom (left 2020-01-31)
+        P("european-union"): 27, P("african-union"): 53,
     }
 
 
@@ -711,8 +722,13 @@ def test_states_in_several_alliances(store):
     # US-Thailand alliance is the Manila Pact (one record with ATOP 3260): its other parties of 1955-1977 (ATOP)
     # count it too, beside NATO (France, the United Kingdom), ANZUS (Australia, New Zealand) and the US-Philippines
     # treaty; France also in France-Djibouti; Russia with North Korea and Belarus (the security guarantees treaty).
-    assert {r["state"]: int(r["alliances"]) for r in result} == {
-        S("USA"): 7, S("FRA"): 3, S("PRK"): 2, S("AUS"): 2, S("NZL"): 2, S("GBR"): 2, S("PHL"): 2, S("RUS"): 2}
+    # The EU (one record with ATOP 4175, an alliance by Article 42(7) TEU) adds one alliance to each of its members
+    # ever (the United Kingdom's too, to 2020-01-31); 24 of them are NATO Allies: France (4) and the United Kingdom
+    # (3) with the Manila Pact, the 22 others in 2. Austria, Cyprus, Ireland and Malta are in the EU only.
+    eu_and_nato = {S(c) for c in ("BEL", "BGR", "HRV", "CZE", "DNK", "EST", "FIN", "DEU", "GRC", "HUN", "ITA", "LVA",
+                                  "LTU", "LUX", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")}
+    assert {r["state"]: int(r["alliances"]) for r in result} == {state: 2 for state in eu_and_nato} | {
+        S("USA"): 7, S("FRA"): 4, S("PRK"): 2, S("AUS"): 2, S("NZL"): 2, S("GBR"): 3, S("PHL"): 2, S("RUS"): 2}
 
 
 def test_alliance_portfolio_of_russia(store):
@@ -763,12 +779,21 @@ def test_dyads_sharing_an_alliance(store):
     # 32 * 31 / 2 NATO pairs, 3 ANZUS pairs, 9 bilateral alliances between states (Russia-Belarus since its 2024
     # security guarantees treaty), and the Manila Pact's 28 pairs (the US-Thailand alliance is one record with
     # ATOP 3260, eight parties in 1955) less the 8 already counted
-    assert len(pairs) == 496 + 3 + 9 + 20
-    # in two alliances: the Manila Pact's parties that are also NATO, ANZUS or US-Philippines allies
+    # and the EU (one record with ATOP 4175, an alliance by Article 42(7) TEU): its 28 members ever (the United
+    # Kingdom's to 2020-01-31) make 378 pairs, of which the 276 among its 24 NATO Allies are counted already
+    assert len(pairs) == 496 + 3 + 9 + 20 + (378 - 276)
+    eu_nato = sorted(r["member"] for r in rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT DISTINCT ?member WHERE { <https://w3id.org/alliance-kg/id/partnership/european-union> akg:hasMembership/akg:member ?member .
+          <https://w3id.org/alliance-kg/id/partnership/nato> akg:hasMembership/akg:member ?member }"""))
+    assert len(eu_nato) == 24
+    in_both = {(a, b) for i, a in enumerate(eu_nato) for b in eu_nato[i + 1:]}
+    # in two alliances: the Manila Pact's parties that are also NATO, ANZUS or US-Philippines allies, and the pairs of
+    # EU members that are NATO Allies; France and the United Kingdom in three (NATO, the Manila Pact, the EU)
     assert {pair for pair, n in pairs.items() if n == 2} == {
-        (S("AUS"), S("NZL")), (S("AUS"), S("USA")), (S("NZL"), S("USA")), (S("FRA"), S("GBR")),
-        (S("FRA"), S("USA")), (S("GBR"), S("USA")), (S("PHL"), S("USA"))}
-    assert set(pairs.values()) == {1, 2}
+        (S("AUS"), S("NZL")), (S("AUS"), S("USA")), (S("NZL"), S("USA")),
+        (S("FRA"), S("USA")), (S("GBR"), S("USA")), (S("PHL"), S("USA"))} | (in_both - {(S("FRA"), S("GBR"))})
+    assert {pair for pair, n in pairs.items() if n == 3} == {(S("FRA"), S("GBR"))}
+    assert set(pairs.values()) == {1, 2, 3}
     assert (S("PRK"), S("RUS")) in pairs and (S("CHN"), S("PRK")) in pairs
     assert (S("CHN"), S("RUS")) not in pairs          # no declared scope condition
     assert (S("DJI"), S("FRA")) in pairs and (S("TWN"), S("USA")) in pairs
@@ -778,8 +803,10 @@ def test_dyads_sharing_an_alliance(store):
 def test_states_without_partnership(store):
     (row,) = answer(store, "states-without-partnership")
     # 197 states of today; 52 in a partnership: NATO's 32, the SCO's 10, and North Korea, Australia,
-    # New Zealand, Japan, South Korea, the Philippines, Thailand, Singapore, Taiwan, Djibouti.
-    assert (int(row["statesOfToday"]), int(row["withPartnership"]), int(row["withoutPartnership"])) == (197, 52, 145)
+    # New Zealand, Japan, South Korea, the Philippines, Thailand, Singapore, Taiwan, Djibouti; and now the EU's and the
+    # AU's members (one record each with ATOP 4175 and 4953): Austria, Cyprus, Ireland, Malta, and the AU's 53 less
+    # Djibouti: 52 + 4 + 52 = 108
+    assert (int(row["statesOfToday"]), int(row["withPartnership"]), int(row["withoutPartnership"])) == (197, 108, 89)
 
 
 # ---------------------------------------------------------------------------------------------

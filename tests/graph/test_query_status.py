@@ -28,8 +28,14 @@ def test_in_force_on_date_gives_a_status(store):
     assert mid_2025[(P("sco"), S("KAZ"))] == "confirmed"
     assert mid_2025[(P("russia-dprk"), S("PRK"))] == "presumed"
     assert set(mid_2025.values()) == {"confirmed", "presumed"}
-    # On the default date every membership is confirmed by a later source
-    assert column(answer(store, "in-force-on-date"), "status") == {"confirmed"}
+    # On the default date every membership is confirmed by a later source, except the EU's and the AU's: their
+    # members are ATOP's (one record with ATOP 4175 and 4953), confirmed to 2018 only, while the paper and the
+    # 2025 AU summit report speak for each Union, not for its members (confirmations.ttl)
+    default = answer(store, "in-force-on-date")
+    presumed = {r["partnership"] for r in default if r["status"] == "presumed"}
+    assert presumed == {P("european-union"), P("african-union")}
+    assert {r["partnershipStatus"] for r in default} == {"confirmed"}
+    assert sum(r["partnership"] == P("european-union") for r in default) == 27   # 28 in ATOP, less the UK (2020-01-31)
 
 
 def test_member_count_counts_presumed_apart(store):
@@ -41,8 +47,13 @@ def test_member_count_counts_presumed_apart(store):
                    for r in answer(store, "member-count-on-date", date='"2025-12-31"^^xsd:date')}
     assert on_2025_end[P("nato")] == (32, 0, 32)   # nothing held speaks for NATO's members after 2025-06-25
     assert on_2025[P("usa-japan")] == (2, 2, 0)    # the paper, 2025-01-17
-    default = answer(store, "member-count-on-date")
-    assert all(int(r["presumedCount"]) == 0 and r["confirmedCount"] == r["memberCount"] for r in default)
+    default = {r["partnership"]: (int(r["memberCount"]), int(r["confirmedCount"]), int(r["presumedCount"]))
+               for r in answer(store, "member-count-on-date")}
+    # the EU's and the AU's members are ATOP's, confirmed to 2018 only (see test_in_force_on_date_gives_a_status):
+    # 27 (ATOP's 28 less the UK) and 53 (ATOP 4953's phase 2) presumed on the default date, 2024-07-01
+    assert default.pop(P("european-union")) == (27, 0, 27)
+    assert default.pop(P("african-union")) == (53, 0, 53)
+    assert all(presumed == 0 and confirmed == count for count, confirmed, presumed in default.values())
 
 
 def test_atop_alliances_in_2025_are_mostly_presumed(store):
@@ -52,7 +63,9 @@ def test_atop_alliances_in_2025_are_mostly_presumed(store):
         by_atop.setdefault(int(r["atopId"]), set()).add(r["status"])
     assert by_atop[3375] == {"confirmed"}   # US-Japan: ATOP's record takes the paper's confirmation
     assert by_atop[4867] == {"presumed"}    # an ATOP-only alliance: nothing held confirms it after 2018
-    assert by_atop[4175] == {"presumed"}    # the EU: confirmed to 2020-01-31 by the Brexit sources
+    # the EU (ATOP 4175, one record with partnership/european-union): its members' spells are ATOP's, confirmed to
+    # 2018 only (the paper and the Brexit sources speak for the Union, not for each member)
+    assert by_atop[4175] == {"presumed"}
     # the United Kingdom left the EU on 2020-01-31 (ends.ttl): no 2025 row
     assert S("GBR") not in {r["member"] for r in result if r["atopId"] == "4175"}
     # 1914: ATOP dates every spell, so every row is confirmed
@@ -81,7 +94,8 @@ def test_presumed_without_confirmation_since_2018(store):
     found = column(result, "resource")
     assert P("atop-4867") in found
     assert not {P("nato"), P("atop-3180"), P("russia-dprk"), P("atop-4875")} & found
-    assert f"{ID}membership/atop-4175-GBR-phase-2" not in found    # ended 2020-01-31
+    assert f"{ID}membership/european-union-GBR" not in found    # ended 2020-01-31
+    assert f"{ID}membership/european-union-FRA" in found    # ATOP's spell, nothing after 2018 names the member
     assert P("atop-4220") not in found    # the CSTO, confirmed 2025-11-27
     assert f"{ID}membership/atop-3810-MLI" not in found    # Mali left ECOWAS on 2025-01-29
     assert column(result, "curatedUntil") == {"2025-12-31"}
@@ -96,6 +110,12 @@ def test_contested_claims(store):
     # France-Djibouti: an alliance for the paper, not for ATOP 6040
     assert claims[(P("france-djibouti"), "is an alliance", P("france-djibouti"))] == "an alliance"
     assert claims[(P("france-djibouti"), "is an alliance", f"{ID}claim/atop-6040-type")] == "not an alliance"
+    # the EU and the AU (one record each with ATOP 4175, 4953): entry into force (TEU; the Constitutive Act, Pan-African
+    # Parliament) against signature (ATOP); the ATOP date of the AU is the day after the Act's adoption at Lome
+    assert claims[(P("european-union"), "partnership start", P("european-union"))] == "1993-11-01"
+    assert claims[(P("european-union"), "partnership start", f"{ID}claim/atop-4175-startDate")] == "1992-02-07"
+    assert claims[(P("african-union"), "partnership start", P("african-union"))] == "2001-05-26"
+    assert claims[(P("african-union"), "partnership start", f"{ID}claim/atop-4953-startDate")] == "2000-07-12"
     # ATOP's record is on the curated IRI: its claims name ATOP's file and row, its old IRI is no record
     assert not any(r["record"].startswith(P("atop-")) for r in result)
     atop_sources = {r["claimSource"] for r in result if r["record"].startswith(f"{ID}claim/")}

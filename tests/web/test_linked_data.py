@@ -96,6 +96,16 @@ def test_a_merged_alliances_old_iri_redirects_to_the_curated_one(client):
     assert response.status_code == 301 and response.headers["Location"].endswith("/id/membership/nato-USA")
     followed = client.get("/id/partnership/atop-3180", follow_redirects=True)
     assert followed.status_code == 200 and "North Atlantic Treaty Organization" in followed.get_data(as_text=True)
+    # the EU (ATOP 4175) and the AU (ATOP 4953), merged into the paper's records; the UK's membership of the EU,
+    # whose exit of 2020-01-31 (data/curated/ends.ttl) stood on the old IRI of ATOP's phase 2, now on the merged one
+    for old, merged in (("partnership/atop-4175", "partnership/european-union"),
+                        ("partnership/atop-4953", "partnership/african-union"),
+                        ("membership/atop-4175-GBR-phase-2", "membership/european-union-GBR"),
+                        ("membership/atop-4953-ZAF-phase-1", "membership/african-union-ZAF")):
+        response = client.get(f"/id/{old}")
+        assert response.status_code == 301 and response.headers["Location"].endswith(f"/id/{merged}"), old
+    uk = client.get("/id/membership/european-union-GBR?format=ttl").get_data(as_text=True)
+    assert "2020-01-31" in uk and "1993-11-01" in uk
     # an ATOP record that is no curated alliance keeps its own page; an IRI linked to Wikidata is no alias
     assert client.get("/id/partnership/atop-4220").status_code == 200
     assert client.get("/id/state/RUS").status_code == 200
