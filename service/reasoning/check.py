@@ -14,7 +14,7 @@ from rdflib.namespace import XSD
 from service.reasoning import entailment
 from service import iris
 from service.store import loader
-from service.reasoning.consistency import ConsistencyReport, StoredData, check_consistency
+from service.reasoning.consistency import ConsistencyReport, StoredData, prepare_consistency
 from service.reasoning.profile import ProfileViolation, check_profile
 from service.store.oxigraph import Store, open_store, rdflib_triples, to_rdflib
 from service.reasoning.validation import Violation, shape_predicates, validate
@@ -191,10 +191,12 @@ def check_store(store: Store, shapes: Graph, file_of: dict[str, str] | None = No
     suspects = set(to_rdflib(store, list(suspect_graphs)).subjects()) if suspect_graphs else None
     failed: list[BaseException] = []
 
+    consistency = prepare_consistency(ontology, StoredData(store, data_graphs, counts), explain=explain,
+                                      suspects=suspects)
+
     def consistency_stage() -> None:
         try:
-            report.consistency = check_consistency(ontology, StoredData(store, data_graphs, counts),
-                                                   explain=explain, suspects=suspects)
+            report.consistency = consistency()
         except BaseException as failure:  # noqa: BLE001 - raised again in the caller's thread
             failed.append(failure)
         else:

@@ -200,12 +200,13 @@ class ResidentHermit:
         ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
         return self._process.stdout.readline().strip() if ready else ""
 
-    def consistent_abox(self, triples) -> bool:
+    def consistent_abox(self, triples, lines: bytes | None = None) -> bool:
         """Whether the held ontology and these data statements (logical ones: types, sameAs, differentFrom,
         object and datatype property values; pyoxigraph triples) are consistent. The statements go as
         axioms, one a line, instead of N-Triples through the OWL API's RDF consumer: on a write's
-        neighbourhood (about 9,000 statements) that parse cost several times HermiT's own test."""
-        lines = "".join(_axiom_line(t) for t in triples).encode()
+        neighbourhood (about 9,000 statements) that parse cost several times HermiT's own test.
+        `lines`: the statements already written so (axiom_lines)."""
+        lines = axiom_lines(triples) if lines is None else lines
         with self._lock:
             if not self._running():
                 return _hermit_consistent(self._tbox + _ntriples(triples))
@@ -305,6 +306,10 @@ def _hermit_triple(triple: ox.Triple) -> ox.Triple:
 _SAME, _DIFFERENT, _TYPE = str(OWL.sameAs), str(OWL.differentFrom), str(RDF.type)
 
 
+def axiom_lines(triples) -> bytes:
+    return "".join(_axiom_line(t) for t in triples).encode()
+
+
 def _axiom_line(triple: ox.Triple) -> str:
     """One data statement in HermitServer's abox form (its datatypes made HermiT's, as hermit_view does)."""
     fixed = _hermit_triple(triple)
@@ -351,7 +356,10 @@ class TBox:
     @classmethod
     def of(cls, ontology: Graph, hermit: "ResidentHermit | None" = None) -> "TBox":
         """Asked of `hermit` (which then holds the ontology for its abox questions), else of a new JVM."""
-        view = hermit_view(ontology)
+        return cls.of_view(hermit_view(ontology), hermit)
+
+    @classmethod
+    def of_view(cls, view: bytes, hermit: "ResidentHermit | None" = None) -> "TBox":
         if hermit is None:
             return cls(view, *_unsatisfiable_classes(view))
         hermit.hold_tbox(view)
@@ -366,40 +374,59 @@ def check_consistency(ontology: Graph, data: Graph | StoredData, explain: bool =
     what is known of the ontology alone already (it is asked once otherwise); `consistent`: who answers
     each question (by default one HermiT process for this check, given the ontology once and the data as
     axioms: see ResidentHermit)."""
-    started = time.perf_counter()
-    # without a `consistent` given: one HermiT for every question of this check, holding the ontology
-    warm = ResidentHermit() if consistent is None else None
-    try:
-        if tbox is None:
-            tbox = TBox.of(ontology, warm)
-        elif warm is not None:
-            warm.hold_tbox(tbox.view)
-        ontology_view = tbox.view
-        if isinstance(data, StoredData):
-            stored = data
-            logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
-            everything = lambda: ontology_view + stored.ntriples(logical_predicates(ontology))  # noqa: E731
-        else:
-            data = logical_part(ontology, data)
-            logical = lambda: data  # noqa: E731
-            everything = lambda: hermit_view(ontology + data)  # noqa: E731
-        ask = consistent or warm.consistent
-        if not tbox.consistent:
-            holds = False
-        elif warm is not None and isinstance(data, StoredData):  # the data as axioms, not N-Triples to parse
-            holds = warm.consistent_abox(data.triples(logical_predicates(ontology)))
-        else:
-            holds = ask(everything())
-        report = ConsistencyReport(holds, tbox.unsatisfiable, runs=2 if tbox.consistent else 1)
-        if not holds and explain:  # dozens of questions, asked of the same HermiT
-            core, runs = _clashing_core(ontology, logical(), suspects or set(), ask)
-            report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
-            report.runs += runs
-    finally:
-        if warm is not None:
-            warm.close()
-    report.seconds = time.perf_counter() - started
-    return report
+    return prepare_consistency(ontology, data, explain, suspects, tbox, consistent)()
+
+
+def prepare_consistency(ontology: Graph, data: Graph | StoredData, explain: bool = True,
+                        suspects: set | None = None, tbox: "TBox | None" = None,
+                        consistent: Callable[[bytes], bool] | None = None) -> Callable[[], ConsistencyReport]:
+    """check_consistency in two steps: what takes Python (the ontology's HermiT view, the data as axioms)
+    now, in the caller's thread; then the returned call, which waits for HermiT (Java). Run in a thread
+    beside other Python work (pySHACL, in `alliance-kg check`), the first step would wait for the GIL
+    at every turn: prepared before, only the wait overlaps."""
+    view = tbox.view if tbox else hermit_view(ontology)
+    triples = lines = None
+    if isinstance(data, StoredData):
+        stored = data
+        logical: Callable[[], Graph] = lambda: logical_part(ontology, stored.graph())  # noqa: E731
+        everything = lambda: view + stored.ntriples(logical_predicates(ontology))  # noqa: E731
+        if consistent is None:
+            triples = stored.triples(logical_predicates(ontology))
+            lines = axiom_lines(triples)
+    else:
+        data = logical_part(ontology, data)
+        logical = lambda: data  # noqa: E731
+        everything = lambda: hermit_view(ontology + data)  # noqa: E731
+
+    def ask() -> ConsistencyReport:
+        started = time.perf_counter()
+        # without a `consistent` given: one HermiT for every question of this check, holding the ontology
+        warm = ResidentHermit() if consistent is None else None
+        try:
+            known = tbox
+            if known is None:
+                known = TBox.of_view(view, warm)
+            elif warm is not None:
+                warm.hold_tbox(view)
+            question = consistent or warm.consistent
+            if not known.consistent:
+                holds = False
+            elif lines is not None:  # the data as axioms, not N-Triples to parse
+                holds = warm.consistent_abox(triples, lines)
+            else:
+                holds = question(everything())
+            report = ConsistencyReport(holds, known.unsatisfiable, runs=2 if known.consistent else 1)
+            if not holds and explain:  # dozens of questions, asked of the same HermiT
+                core, runs = _clashing_core(ontology, logical(), suspects or set(), question)
+                report.explanation = sorted((str(s), str(p), str(o)) for s, p, o in core)
+                report.runs += runs
+        finally:
+            if warm is not None:
+                warm.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    return ask
 
 
 def _clashing_core(ontology: Graph, data: Graph, suspects: set,
