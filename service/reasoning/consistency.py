@@ -33,6 +33,8 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
+from service.store.fault_points import pause_at
+
 JAVA_OPTIONS = ["-Xmx2000M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 HERMIT_DATATYPES_FIX = {
@@ -174,6 +176,7 @@ class ResidentHermit:
                 handle.flush()
                 self._process.stdin.write(handle.name + "\n")
                 self._process.stdin.flush()
+                pause_at("hermit")
                 ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)
                 answer = self._process.stdout.readline().strip() if ready else ""
         if answer in ("consistent", "inconsistent"):
