@@ -86,16 +86,20 @@ def start(store: Path, key_file: Path, env: dict, *extra: str) -> tuple[subproce
                                 str(key_file), *extra], env={**os.environ, **env}, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        assert process.poll() is None, "the server stopped while starting"
-        try:
-            if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.1)
+    deadline = time.monotonic() + 300
+    try:
+        while True:
+            assert process.poll() is None, "the server stopped while starting"
+            try:
+                if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                    return process, url
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+    except BaseException:
+        end(process)
+        raise
 
 
 def end(process: subprocess.Popen, sig=signal.SIGKILL) -> None:
