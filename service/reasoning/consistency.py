@@ -171,10 +171,14 @@ class ResidentHermit:
                 self._process = subprocess.Popen(
                     [_java(), *JAVA_OPTIONS, "-cp", f"{_hermit_classpath()}:{classes}", "HermitServer"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+            # a file without a name where the system allows it, which Java reads through this process's
+            # descriptor: a server killed mid-question (kill -9) leaves no file behind
+            unnamed = Path(f"/proc/{os.getpid()}/fd").is_dir()
+            with (tempfile.TemporaryFile() if unnamed else tempfile.NamedTemporaryFile(suffix=".nt")) as handle:
                 handle.write(ntriples)
                 handle.flush()
-                self._process.stdin.write(handle.name + "\n")
+                name = f"/proc/{os.getpid()}/fd/{handle.fileno()}" if unnamed else handle.name
+                self._process.stdin.write(name + "\n")
                 self._process.stdin.flush()
                 pause_at("hermit")
                 ready, _, _ = select.select([self._process.stdout], [], [], self.ANSWER_SECONDS)

@@ -5,13 +5,13 @@
 
 A write builds the next generation in a new folder and then renames a new CURRENT into place:
 a process killed at any moment leaves CURRENT naming either the old generation or the complete new
-one, and the half-built folder is removed at the next start. A CURRENT that is empty, missing beside
-generations, or naming a generation that is not there is damage, not a new store: the server refuses to
-start and names it, and deletes nothing (only generations older than the one CURRENT names are proven
-superseded; a newer one is removed only when it lacks the SERVED mark, i.e. CURRENT never named it).
-Because no generation is written once
-current, query worker processes can open it with `Store.read_only` safely (Oxigraph calls a read-only
-open beside a writing process undefined behaviour) and switch when CURRENT names another one.
+one, and the half-built folder (and a CURRENT.next never renamed) is removed at the next start. A
+CURRENT that is empty, missing beside generations, or naming a generation that is not there is damage,
+not a new store: the server refuses to start and names it, and deletes nothing (only generations older
+than the one CURRENT names are proven superseded; a newer one is removed only when it lacks the SERVED
+mark, i.e. CURRENT never named it). Because no generation is written once current, query worker
+processes can open it with `Store.read_only` safely (Oxigraph calls a read-only open beside a writing
+process undefined behaviour) and switch when CURRENT names another one.
 """
 from __future__ import annotations
 
