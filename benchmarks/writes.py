@@ -10,6 +10,18 @@ and the full guard (check_store over the whole candidate graph, as every write r
 repeated and given as the median, with the ratio full / incremental. Each write is applied, checked and
 taken back, so every repetition starts from the shipped graph. The commit (a new store generation) is
 not part of either: it is timed apart, once.
+
+    python -m benchmarks.writes --sizes shipped,100k,1M [--repeat 5] [--unguarded-repeat 3] [--profile]
+                                [--assume-checked]
+
+Writes end to end, side by side in one run (`--sizes`: the shipped graph, or a generated one of that
+many synthetic triples beside it, as benchmarks/reads.py makes it): the same three small writes, each
+repetition a new one (a new partnership, a new observation, the next open membership ending), by the
+raw engine (pyoxigraph in memory applying the update, no guard, nothing on disk), by a guarded Writer
+on a PersistentStore (the server's write: guard, entailments, commit of the change as a new generation)
+and by an unguarded one (the whole graph copied, its entailments recomputed, a whole generation
+written). Prints the medians and the ratios to the raw engine; `--profile` adds where the guarded
+writes' time goes (cProfile, cumulative).
 """
 from __future__ import annotations
 
@@ -18,6 +30,7 @@ import resource
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from rdflib import Graph
 
@@ -167,7 +180,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-check", action="store_true")
     parser.add_argument("--baseline", help="another checkout (e.g. /work/main) whose `alliance-kg check` to time too")
+    parser.add_argument("--sizes", help="writes end to end on these graphs instead (shipped, 100k, 1M, ...), "
+                                        "beside the raw engine")
+    parser.add_argument("--unguarded-repeat", type=int, default=3, help="repetitions of the unguarded write")
+    parser.add_argument("--profile", action="store_true", help="with --sizes: where the guarded writes' time goes")
+    parser.add_argument("--assume-checked", action="store_true", help="with --sizes: the guard starts without its "
+                                                                      "full check (at 1M it outlasts the run)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-reads"),
+                        help="where the generated graphs are kept (benchmarks/reads.py's folder)")
     options = parser.parse_args()
+    if options.sizes:
+        from benchmarks.write_sizes import end_to_end
+        for size in options.sizes.split(","):
+            end_to_end(size.strip(), options.repeat, options.unguarded_repeat, options.workdir, options.profile,
+                       options.assume_checked)
+        return
     if not options.skip_check:
         ours = time_check()
         if options.baseline:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from service import iris
 from service.store.errors import StoreFailure, WriteRefused
+from service.store.fault_points import pause_at
 from service.store.oxigraph import OxigraphStore
 
 __all__ = ["StoreFailure", "WriteRefused", "Writer", "WriteResult", "authorise", "asserted_quads"]
@@ -189,6 +190,7 @@ class Writer:
                 raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
         guard = self._guard
         outcome, found = guard.apply(change)  # a change that fails is taken back by the guard
+        pause_at("applied")
         try:
             changed = found.changed_graphs
             for graph in changed + ([iris.ENTAILMENTS_GRAPH] if found.entailments_written else []):
@@ -198,6 +200,7 @@ class Writer:
                 return result
             def check():
                 guard.reason(found)
+                pause_at("entailments")
                 return guard.check(found)
             _refuse_unless_it_passes(check, result)
             result.generation = self._commit(guard, found, changed)
@@ -242,6 +245,7 @@ class Writer:
                 scratch.add_graph(graph)
         graphs_before = set(scratch.graphs())
         outcome = change(scratch)
+        pause_at("applied")
         # the scratch copy holds no entailments, so anything in that graph now was written into it
         # (dropping it is not refused: DROP ALL must work, and the reasoner rewrites it after every write)
         entailments_written = next(iter(scratch.quads(iris.ENTAILMENTS_GRAPH)), None) is not None
@@ -263,6 +267,7 @@ class Writer:
                                      result)
         else:
             entailment.materialise(scratch)
+            pause_at("entailments")
         result.generation = self.store.commit(scratch.quads(), scratch.graphs(), changed_graphs=changed)
         if self.on_commit:
             self.on_commit(result)

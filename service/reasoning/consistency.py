@@ -35,6 +35,8 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
+from service.store.fault_points import pause_at
+
 JAVA_OPTIONS = ["-Xmx2000M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 HERMIT_DATATYPES_FIX = {
@@ -231,11 +233,16 @@ class ResidentHermit:
             raise ReasonerUnavailable("HermiT could not read the ontology")
 
     def _ask(self, command: str, content: bytes, answers=("consistent", "inconsistent")) -> bool:
-        with tempfile.NamedTemporaryFile(suffix=".nt") as handle:
+        # a file without a name where the system allows it, which Java reads through this process's
+        # descriptor: a server killed mid-question (kill -9) leaves no file behind
+        unnamed = Path(f"/proc/{os.getpid()}/fd").is_dir()
+        with (tempfile.TemporaryFile() if unnamed else tempfile.NamedTemporaryFile(suffix=".nt")) as handle:
             handle.write(content)
             handle.flush()
-            self._process.stdin.write(command + handle.name + "\n")
+            name = f"/proc/{os.getpid()}/fd/{handle.fileno()}" if unnamed else handle.name
+            self._process.stdin.write(command + name + "\n")
             self._process.stdin.flush()
+            pause_at("hermit")
             answer = self._answer()
         if answer in answers:
             return answer == answers[0]

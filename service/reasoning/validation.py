@@ -10,6 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from service import iris
+from service.store.fault_points import pause_at
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ def validate(data: Graph, shapes: Graph, focus_nodes: list | None = None) -> lis
     focus node is one of these (each shape's targets, as ever, decide which shapes apply)."""
     # inplace: the caller hands over a graph of its own, and pySHACL's defensive copy of it cost
     # as much as the validation on ATOP-sized data
+    pause_at("shacl")
     options = {"focus_nodes": [URIRef(str(f)) for f in focus_nodes]} if focus_nodes else {}
     _conforms, report, _text = _FocusedValidator(
         DataGraph.from_rdflib(data), shacl_graph=targeted_directly(shapes),

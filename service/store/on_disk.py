@@ -5,13 +5,13 @@
 
 A write builds the next generation in a new folder and then renames a new CURRENT into place:
 a process killed at any moment leaves CURRENT naming either the old generation or the complete new
-one, and the half-built folder is removed at the next start. A CURRENT that is empty, missing beside
-generations, or naming a generation that is not there is damage, not a new store: the server refuses to
-start and names it, and deletes nothing (only generations older than the one CURRENT names are proven
-superseded; a newer one is removed only when it lacks the SERVED mark, i.e. CURRENT never named it).
-Because no generation is written once
-current, query worker processes can open it with `Store.read_only` safely (Oxigraph calls a read-only
-open beside a writing process undefined behaviour) and switch when CURRENT names another one.
+one, and the half-built folder (and a CURRENT.next never renamed) is removed at the next start. A
+CURRENT that is empty, missing beside generations, or naming a generation that is not there is damage,
+not a new store: the server refuses to start and names it, and deletes nothing (only generations older
+than the one CURRENT names are proven superseded; a newer one is removed only when it lacks the SERVED
+mark, i.e. CURRENT never named it). Because no generation is written once current, query worker
+processes can open it with `Store.read_only` safely (Oxigraph calls a read-only open beside a writing
+process undefined behaviour) and switch when CURRENT names another one.
 """
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
+from service.store.fault_points import pause_at
 from service.store.oxigraph import OxigraphStore
 
 CURRENT = "CURRENT"
+NEXT = CURRENT + ".next"  # the pointer being written, renamed onto CURRENT when complete
 PREFIX = "g"
 LOCK = "LOCK"
 SERVED = "ALLIANCE_KG_SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
@@ -131,6 +133,7 @@ class PersistentStore:
     def _remove_unused(self) -> None:
         """Generations older than the current one (superseded), and newer folders left by a write that did
         not finish (never SERVED). A newer served one is kept: CURRENT may have been set back by hand."""
+        (self.directory / NEXT).unlink(missing_ok=True)  # a pointer a killed write never moved: CURRENT holds
         current = generation_number(self.generation) if self.generation else None
         if current is None:
             return  # a new folder: nothing here is known to be superseded
@@ -153,11 +156,13 @@ class PersistentStore:
             target = self.directory / name
             shutil.rmtree(target, ignore_errors=True)
             store = ox.Store(str(target))
+            pause_at("generation-begun")
             store.bulk_extend(quads)
             for graph in graphs:
                 if graph:
                     store.add_graph(ox.NamedNode(graph))
             store.flush()
+            pause_at("change-written")
             del store  # closes the RocksDB instance: the generation is complete and never written again
             return self._make_current(name, target)
 
@@ -174,7 +179,9 @@ class PersistentStore:
             target = self.directory / name
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir()
-            for file in (self.directory / self.generation).iterdir():
+            for number, file in enumerate(sorted((self.directory / self.generation).iterdir())):
+                if number == 2:
+                    pause_at("generation-begun")
                 if file.suffix == ".sst":
                     os.link(file, target / file.name)
                 elif file.is_file() and file.name != SERVED and not file.name.startswith("LOG"):
@@ -189,20 +196,25 @@ class PersistentStore:
                 if graph:
                     store.add_graph(ox.NamedNode(graph))
             store.flush()
+            pause_at("change-written")
             del store
             return self._make_current(name, target)
 
     def _make_current(self, name: str, target: Path) -> str:
         """Durable on disk, then named by CURRENT in one rename; the reader switches to it."""
         _sync_files(target)
-        pointer = self.directory / (CURRENT + ".next")
+        pause_at("generation-complete")
+        pointer = self.directory / NEXT
         with open(pointer, "w") as out:
             out.write(name + "\n")
             out.flush()
             os.fsync(out.fileno())
+        pause_at("pointer-written")
         os.replace(pointer, self.directory / CURRENT)
         _sync_dir(self.directory)
+        pause_at("pointer-moved")
         (target / SERVED).write_text(name + "\n")  # a file beside RocksDB's, which it ignores
+        pause_at("served")
         previous, self.generation = self.generation, name
         self._reader = self._open(name)
         if previous:
@@ -215,7 +227,7 @@ class PersistentStore:
         keep = []
         for when, name in self._superseded:
             if now - when > self.keep_seconds:
-                shutil.rmtree(self.directory / name, ignore_errors=True)
+                _remove(self.directory / name)
             else:
                 keep.append((when, name))
         self._superseded = keep
@@ -238,6 +250,18 @@ class PersistentStore:
 
     def __len__(self):
         return len(self._reader)
+
+
+def _remove(generation: Path) -> None:
+    """A superseded generation, file by file (a kill midway leaves one that the next start removes)."""
+    try:
+        for number, file in enumerate(sorted(generation.iterdir())):
+            if number == 2:
+                pause_at("old-generation-removal")
+            shutil.rmtree(file, ignore_errors=True) if file.is_dir() else file.unlink()
+    except OSError:
+        pass  # what is left is removed by the next start, as any generation older than the current one
+    shutil.rmtree(generation, ignore_errors=True)
 
 
 def _sync_files(path: Path) -> None:

@@ -39,15 +39,20 @@ class Server:
             [str(CLI), "serve", "--store", str(store), "--port", str(self.port), "--write-key-file", str(key_file),
              "--no-write-guard", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 90
-        while True:
-            assert self.process.poll() is None, self.process.stderr.read().decode()
-            try:
-                if requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
+        try:
+            while True:
+                assert self.process.poll() is None, self.process.stderr.read().decode()
+                try:  # a loaded machine may take more than a few seconds over the first answer
+                    if requests.get(f"{self.url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.05)
+        except BaseException:  # not left running (with its query workers) when the test fails here
+            self.process.kill()
+            self.process.wait()
+            raise
         self.ready_seconds = time.perf_counter() - started
 
     def count(self, graph: str) -> int:
