@@ -59,7 +59,7 @@ def graph_config(size: str, workdir: Path) -> dict:
 def end_to_end(size: str, repeat: int, unguarded_repeat: int, workdir: Path, profile: bool,
                assume_checked: bool = False) -> None:
     from service.graph import knowledge_graph
-    from service.graph.writes import Writer, WriteRefused
+    from service.graph.writes import Writer, WriteRefused, graphs_an_update_may_change
     from service.store.on_disk import PersistentStore
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -101,7 +101,8 @@ def end_to_end(size: str, repeat: int, unguarded_repeat: int, workdir: Path, pro
                         profiler.enable()
                     took = time.perf_counter()
                     try:
-                        result = writer.apply(lambda scratch, update=update: scratch.update(update))
+                        result = writer.apply(lambda scratch, update=update: scratch.update(update),
+                                              graphs_an_update_may_change(update))  # as the endpoint does
                         outcome = "committed" if result.generation else "no change"
                     except WriteRefused as refusal:
                         outcome = f"refused {refusal.status}"

@@ -110,6 +110,70 @@ def _quad_graphs(clause) -> list:
     return [q["term"] for q in quads["quadsNotTriples"]] if "quadsNotTriples" in quads else []
 
 
+PARSED_UPDATE_CHARACTERS = 65_536  # rdflib parses a few KB in milliseconds, and a 150k-triple INSERT DATA in minutes
+
+
+def graphs_an_update_may_change(update: str) -> set[str] | None:
+    """The named graphs ("" for the default graph) whose statements `update` may add or remove, read from
+    its parse, so that the guard compares those graphs before and after, not the whole store; None where
+    that is not known: a template's GRAPH ?variable, CLEAR/DROP ALL or NAMED, a relative IRI (resolved
+    against the request's address by the engine), LOAD, or an update too long to parse quickly."""
+    from rdflib import URIRef
+    from service.store.safety import engine_text, parse
+    read = engine_text(update)
+    if len(read) > PARSED_UPDATE_CHARACTERS:
+        return None
+    try:
+        tree = parse(read, update=True)
+    except Exception:  # noqa: BLE001 - the engine names the error when it runs the update
+        tree = None
+    if tree is None:
+        return None
+    found: set[str] = set()
+    for operation in tree.request:
+        graphs = _changed_by(operation)
+        if graphs is None:
+            return None
+        for graph in graphs:
+            if graph == "DEFAULT":
+                found.add("")
+            elif isinstance(graph, URIRef) and _absolute(str(graph)):
+                found.add(str(graph))
+            else:
+                return None
+    return found
+
+
+def _changed_by(operation) -> list | None:
+    name = operation.name
+    if name in ("Drop", "Clear", "Create"):
+        return [operation.graphiri] if operation.graphiri not in ("ALL", "NAMED") else None
+    if name == "Move":
+        return list(operation.graph)
+    if name in ("Copy", "Add"):
+        return [operation.graph[-1]]
+    if name in ("DeleteData", "InsertData", "DeleteWhere"):
+        return _template_graphs(operation["quads"] if "quads" in operation else {}, "DEFAULT")
+    if name == "Modify":
+        default = operation["withClause"] if "withClause" in operation else "DEFAULT"
+        found = []
+        for part in ("delete", "insert"):
+            if part in operation:
+                found += _template_graphs(operation[part]["quads"] if "quads" in operation[part] else {}, default)
+        return found
+    return None  # LOAD, or an operation this reading does not know
+
+
+def _template_graphs(quads, default) -> list:
+    found = [default] if "triples" in quads else []
+    return found + ([q["term"] for q in quads["quadsNotTriples"]] if "quadsNotTriples" in quads else [])
+
+
+def _absolute(iri: str) -> bool:
+    scheme, colon, _rest = iri.partition(":")
+    return bool(colon) and scheme[:1].isalpha() and all(c.isalnum() or c in "+-." for c in scheme)
+
+
 def asserted_quads(store):
     """Every quad but the entailments (which are recomputed, never written)."""
     entailments = iris.ENTAILMENTS_GRAPH
@@ -148,8 +212,10 @@ class Writer:
     WAITING_WRITERS = 1
     WAIT_SECONDS = 120.0
 
-    def apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+    def apply(self, change: Callable[[OxigraphStore], object], graphs: set[str] | None = None) -> WriteResult:
         """Run `change` on a scratch copy; check; commit. Exceptions from `change` leave the store as it was.
+        `graphs`: the only graphs the change can alter, where the caller knows them (the guard then compares
+        those, not the whole graph, to find what changed); None for any.
         Writes are applied one after the other; one more may wait its turn, and any beyond it is refused
         (503, nothing changed): never a lost update."""
         started = time.perf_counter()
@@ -167,7 +233,7 @@ class Writer:
                 raise WriteRefused(503, f"The write waited {self.WAIT_SECONDS:g} s for the one before it; "
                                         "nothing was changed. Send it again.")
         try:
-            result = self._apply(change)
+            result = self._apply(change, graphs)
         except StoreFailure as failure:
             raise WriteRefused(failure.status, f"The store failed the write: {failure}") from None
         finally:
@@ -175,12 +241,12 @@ class Writer:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _apply(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+    def _apply(self, change: Callable[[OxigraphStore], object], graphs: set[str] | None) -> WriteResult:
         if self.guard and not hasattr(self.store, "check_writable"):
-            return self._apply_guarded(change)
+            return self._apply_guarded(change, graphs)
         return self._apply_whole(change)
 
-    def _apply_guarded(self, change: Callable[[OxigraphStore], object]) -> WriteResult:
+    def _apply_guarded(self, change: Callable[[OxigraphStore], object], graphs: set[str] | None) -> WriteResult:
         from service.reasoning.consistency import ReasonerUnavailable
         from service.reasoning.guard import Guard
         if self._guard is None:
@@ -189,7 +255,7 @@ class Writer:
             except ReasonerUnavailable as missing:
                 raise WriteRefused(503, f"The write could not be checked ({missing}). Nothing was changed.") from None
         guard = self._guard
-        outcome, found = guard.apply(change)  # a change that fails is taken back by the guard
+        outcome, found = guard.apply(change, graphs)  # a change that fails is taken back by the guard
         pause_at("applied")
         try:
             changed = found.changed_graphs

@@ -152,7 +152,7 @@ def _write(graph: str, new_graph: bool = False) -> Response:
         return existed
 
     try:
-        result = current_app.extensions["alliance_kg.writer"].apply(change)
+        result = current_app.extensions["alliance_kg.writer"].apply(change, {graph})
     except WriteRefused as refusal:
         return refused(refusal)
     except BadGraphRequest as bad:

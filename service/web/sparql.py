@@ -11,7 +11,7 @@ from service.store.syntax_errors import explain
 from service.web import updates
 from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
 from service.web.metrics import record_timeout
-from service.graph.writes import WriteRefused, refuse_reserved_targets
+from service.graph.writes import WriteRefused, graphs_an_update_may_change, refuse_reserved_targets
 from service.web.key_limit import authorise_request
 
 bp = Blueprint("sparql", __name__)
@@ -162,7 +162,7 @@ def _update(params, content_type: str) -> Response:
             sandbox.run_without_network(lambda: scratch.update(text, base_iri=base))
 
     try:
-        result = current_app.extensions["alliance_kg.writer"].apply(change)
+        result = current_app.extensions["alliance_kg.writer"].apply(change, graphs_an_update_may_change(text))
     except SyntaxError as syntax:
         return error(400, f"Malformed update: {explain(text, str(syntax))}")
     except WriteRefused as refusal:

@@ -216,3 +216,24 @@ def test_reading_the_entailments_graph_in_an_update_is_allowed(guarded):
                                f"WHERE {{ GRAPH <{ENTAILMENTS}> {{ ?s a ?o }} }}")
     assert response.status_code == 200, response.text
     assert response.json()["changed_graphs"] == []
+
+
+@pytest.mark.parametrize("update, graphs", [
+    ('INSERT DATA { GRAPH <urn:a> { <urn:s> <urn:p> 1 } <urn:s> <urn:p> 2 }', {"urn:a", ""}),
+    ('DELETE DATA { GRAPH <urn:a> { <urn:s> <urn:p> 1 } }', {"urn:a"}),
+    ('WITH <urn:w> DELETE { ?s ?p ?o } INSERT { GRAPH <urn:b> { ?s ?p 1 } } WHERE { ?s ?p ?o }', {"urn:w", "urn:b"}),
+    ('INSERT { ?s <urn:p> 1 } WHERE { GRAPH <urn:other> { ?s ?p ?o } }', {""}),
+    ('DELETE WHERE { GRAPH <urn:x> { ?s ?p ?o } }', {"urn:x"}),
+    ('CLEAR GRAPH <urn:a> ; DROP DEFAULT ; CREATE GRAPH <urn:c>', {"urn:a", "", "urn:c"}),
+    ('COPY <urn:a> TO <urn:b> ; MOVE DEFAULT TO <urn:c> ; ADD <urn:a> TO <urn:d>', {"urn:b", "", "urn:c", "urn:d"}),
+    ('INSERT DATA { GRAPH <urn:\\u0061> { <urn:s> <urn:p> 1 } }', {"urn:a"}),  # as the engine reads it
+    ('INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }', None),
+    ('CLEAR ALL', None),
+    ('DROP NAMED', None),
+    ('INSERT DATA { GRAPH <relative> { <urn:s> <urn:p> 1 } }', None),  # resolved against the request's address
+    ('LOAD <http://example.org/x>', None),
+    ('INSERT DATA { GRAPH <urn:a> { <urn:s> <urn:p> 1 } ', None),  # malformed: the engine names the error
+])
+def test_the_graphs_an_update_may_change(update, graphs):
+    from service.graph.writes import graphs_an_update_may_change
+    assert graphs_an_update_may_change(update) == graphs

@@ -139,3 +139,41 @@ def test_the_guard_and_the_full_check_agree_on_each_kind_of_write(guard, update,
     finally:
         guard.take_back(found)
     assert (incremental.ok, incremental.consistency.consistent) == (passes, consistent)
+
+
+PAPER, STATES = iris.GRAPH + "data/paper/partnerships", iris.GRAPH + "data/states"
+NATO = "https://w3id.org/alliance-kg/id/partnership/nato"
+EVERY_FORM = {  # each form of SPARQL Update, on graphs of the shipped graph
+    "INSERT DATA, named and default": f"""INSERT DATA {{ <urn:test:s> <urn:test:p> "x" .
+        GRAPH <urn:test:g> {{ <urn:test:s> <urn:test:p> "y" }} }}""",
+    "DELETE DATA": f"""DELETE DATA {{ GRAPH <{PAPER}> {{ <{NATO}> <{AKG}startDate> "1949-08-24"^^<http://www.w3.org/2001/XMLSchema#date> }} }}""",
+    "WITH, DELETE and INSERT": f"""WITH <{PAPER}> DELETE {{ ?p <{AKG}startDate> ?d }} INSERT {{ ?p <{AKG}startDate> "1950-01-01"^^<http://www.w3.org/2001/XMLSchema#date> }}
+        WHERE {{ ?p <{AKG}startDate> ?d FILTER (?p = <{NATO}>) }}""",
+    "DELETE WHERE": f"""DELETE WHERE {{ GRAPH <{PAPER}> {{ <{NATO}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }} }}""",
+    "a template into the default graph, reading others": f"""INSERT {{ ?s <urn:test:seen> true }} WHERE {{ GRAPH <{STATES}> {{ ?s a <{AKG}State> }} }}""",
+    "a template's GRAPH ?g (any graph)": f"""INSERT {{ GRAPH ?g {{ ?m <{AKG}endDate> "2025-12-31"^^<http://www.w3.org/2001/XMLSchema#date> }} }}
+        WHERE {{ GRAPH ?g {{ ?m <{AKG}member> <https://w3id.org/alliance-kg/id/state/GRC> }} }}""",
+    "CLEAR, CREATE": f"CLEAR GRAPH <{PAPER}> ; CREATE GRAPH <urn:test:empty>",
+    "COPY, MOVE, ADD": f"COPY <{PAPER}> TO <urn:test:copy> ; MOVE <urn:test:copy> TO <urn:test:moved> ; ADD <{STATES}> TO DEFAULT",
+    "DROP": f"DROP GRAPH <{PAPER}>",
+}
+
+
+@pytest.mark.parametrize("update", EVERY_FORM.values(), ids=EVERY_FORM.keys())
+def test_comparing_the_graphs_an_update_names_finds_the_change_comparing_everything_finds(guard, update):
+    """The guard compares only the graphs an update can change (read from its parse) where it can: what it
+    finds must be what comparing the whole copy finds, for every form of update."""
+    from service.graph.writes import graphs_an_update_may_change
+    graphs = graphs_an_update_may_change(update)
+    found = {}
+    for name, watched in (("named", graphs), ("everything", None)):
+        _outcome, change = guard.apply(lambda store: store.update(update), watched)
+        found[name] = (change.added, change.removed, change.graphs_added, change.graphs_removed)
+        guard.take_back(change)
+    assert found["everything"][0] or found["everything"][1], "the update changes the graph"
+    assert found["named"] == found["everything"]
+    if "GRAPH ?g" in update:
+        assert graphs is None
+    else:
+        assert graphs is not None and all(q.graph_name.value in graphs for q in found["named"][0] | found["named"][1]
+                                          if isinstance(q.graph_name, ox.NamedNode))
