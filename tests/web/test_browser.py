@@ -251,7 +251,9 @@ def test_the_table_shows_plain_labels_by_default_and_raw_rdf_on_request(page, st
     nato = table.locator("tr", has_text="North Atlantic Treaty Organization (NATO)")
     expect(nato.get_by_role("link", name="state:SWE")).to_be_visible()  # the IRI is a click away
     page.screenshot(path=SCREENSHOTS / "ui-table-plain.png", full_page=True)
-    switch.uncheck()  # the raw view, for whoever wants the RDF terms
+    switch.uncheck()  # the raw view, for whoever wants the RDF terms, of the same filtered rows
+    expect(page.get_by_placeholder("Filter query results")).to_have_value("Sweden")
+    expect(table.locator("tr")).to_have_count(len(rows_matching(memberships(store), "Sweden")))
     expect(table).to_contain_text('"North Atlantic Treaty Organization (NATO)"@en')
     page.screenshot(path=SCREENSHOTS / "ui-table-raw.png", full_page=True)
 
