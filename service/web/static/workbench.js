@@ -21,6 +21,18 @@
     constructor(yasr) {
       super(yasr);
       this.persistentConfig = Object.assign({ compact: true }, this.persistentConfig);
+      // YASR redraws the table and its controls when a switch is flipped, emptying the filter box: the
+      // filtered rows would give way to the first page of the whole answer. Keep the filter across the switch.
+      for (const name of ["handleSetCompactToggle", "handleSetEllipsisToggle"]) {
+        const toggle = this[name];
+        this[name] = (event) => {
+          const filter = this.tableFilterField ? this.tableFilterField.value : "";
+          toggle(event);
+          if (!filter || !this.tableFilterField || !this.dataTable) return;
+          this.tableFilterField.value = filter;
+          this.dataTable.search(filter).draw("page");
+        };
+      }
     }
     // When the table opens, DataTables asks every cell of every row for its type, sort and search text,
     // and (to size the columns) its HTML; YASR passed each through DOMPurify: 14,000 sanitisations for a
