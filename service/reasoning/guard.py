@@ -17,12 +17,14 @@ judged by the statements it adds and removes:
   the ontology's object and datatype properties, asserted or entailed): removing statements cannot make
   a consistent graph inconsistent. Otherwise HermiT on the ontology with the logical statements about
   the individuals of the added statements and their neighbours (one link either way), asked of a HermiT
-  kept warm in one Java process (consistency.ResidentHermit).
+  kept warm in one Java process (consistency.ResidentHermit), whose answer is awaited while pySHACL runs.
 A change the guard refuses is taken back from the copy; nothing reaches the store.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -30,7 +32,8 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from service import iris
 from service.reasoning.check import CheckReport, check_store
-from service.reasoning.consistency import ResidentHermit, StoredData, TBox, check_consistency, logical_predicates
+from service.reasoning.consistency import (ConsistencyReport, ResidentHermit, StoredData, TBox, axiom_lines,
+                                           check_consistency, logical_predicates)
 from service.reasoning.incremental import Materialisation, entailment_quads
 from service.reasoning.profile import SCHEMA_PREDICATES, SCHEMA_TYPES, check_profile, property_kinds, statement_violations
 from service.reasoning.validation import shape_predicates, validate
@@ -165,8 +168,23 @@ class Guard:
             return self._full_check()
         report = CheckReport(source=f"the change: {len(found.added)} statements added, {len(found.removed)} removed")
         report.profile = self._profile(found)
-        report.consistency = self._consistency(found)
-        report.violations = self._shapes(found)
+        # HermiT's question is made here; its answer (Java) is awaited while pySHACL (Python) runs
+        ask, answer = self._consistency(found), {}
+
+        def consistency() -> None:
+            try:
+                answer["report"] = ask()
+            except BaseException as failure:  # noqa: BLE001 - raised again in this thread
+                answer["failure"] = failure
+        hermit = threading.Thread(target=consistency, name="guard-HermiT", daemon=True)
+        hermit.start()
+        try:
+            report.violations = self._shapes(found)
+        finally:
+            hermit.join()
+        if "failure" in answer:
+            raise answer["failure"]
+        report.consistency = answer["report"]
         return report
 
     def _profile(self, found: Change):
@@ -180,13 +198,13 @@ class Guard:
         added.add_quads(ox.Quad(q.subject, q.predicate, q.object) for q in found.added)
         return statement_violations(self.kinds, rdflib_triples(added, [""]))
 
-    def _consistency(self, found: Change):
-        from service.reasoning.consistency import ConsistencyReport
+    def _consistency(self, found: Change) -> Callable[[], ConsistencyReport]:
+        """The consistency question about the change, made now; the call that asks it."""
         added = [(q.subject, q.predicate, q.object) for q in found.added]
         added += [(t.subject, t.predicate, t.object) for t in found.entailed_added]
         logical = [t for t in added if t[1] in self.logical]
         if not logical:
-            return ConsistencyReport(True)
+            return lambda: ConsistencyReport(True)
         # individuals, not the classes that rdf:type names
         individuals = {t[0] for t in logical} | {t[2] for t in logical if t[1] != TYPE and not isinstance(t[2], ox.Literal)}
         store = self.copy._store
@@ -201,14 +219,19 @@ class Guard:
                            if q.predicate in self.logical and q.graph_name != ENTAILMENTS]
         counts = [ox.Triple(q.subject, q.predicate, q.object) for node in near
                   for q in store.quads_for_pattern(node, ox.NamedNode(iris.AKG + "memberCount"), None, ENTAILMENTS)]
-        if self.tbox.consistent and self.hermit.consistent_abox(set(near_statements + counts)):
-            return ConsistencyReport(True, self.tbox.unsatisfiable, runs=1)
-        # a clash: the full check's question again, with its explanation (the clashing statements)
-        module = OxigraphStore()
-        module.add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in near_statements)
-        suspects = {_rdflib(t[0]) for t in added}
-        return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects, tbox=self.tbox,
-                                 consistent=self.hermit.consistent)
+        statements = set(near_statements + counts)
+        lines = axiom_lines(statements)
+
+        def ask() -> ConsistencyReport:
+            if self.tbox.consistent and self.hermit.consistent_abox(statements, lines):
+                return ConsistencyReport(True, self.tbox.unsatisfiable, runs=1)
+            # a clash: the full check's question again, with its explanation (the clashing statements)
+            module = OxigraphStore()
+            module.add_quads(ox.Quad(t.subject, t.predicate, t.object) for t in near_statements)
+            suspects = {_rdflib(t[0]) for t in added}
+            return check_consistency(self.ontology, StoredData(module, [""], counts), suspects=suspects,
+                                     tbox=self.tbox, consistent=self.hermit.consistent)
+        return ask
 
     def _shapes(self, found: Change):
         store = self.copy._store
