@@ -68,6 +68,22 @@ def timed(run) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def build_graph(size: str | None, workdir: Path):
+    """The shipped graph in memory, or with a generated graph of `size` synthetic triples beside it (made
+    once in `workdir`, seed 2025, and reused); the store and the data folder (None for the shipped one)."""
+    from service.config import load_config
+    from service.graph import knowledge_graph
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = None
+    if size:
+        from benchmarks.generate import generate, parse_size
+        data_dir = workdir / f"data-{size}"
+        if not (data_dir / "synthetic.nt").exists():
+            generate(parse_size(size), 2025, data_dir)
+    store, _ = knowledge_graph.build(load_config({"DATA_DIR": data_dir} if data_dir else None))
+    return store, data_dir
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", help="a generated graph of this many synthetic triples (10k, 1M, ...); "
@@ -80,18 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
 
-    from service.config import PROJECT_ROOT, load_config
-    from service.graph import knowledge_graph
+    from service.config import PROJECT_ROOT
 
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    data_dir = None
-    if args.size:
-        from benchmarks.generate import generate, parse_size
-        data_dir = args.workdir / f"data-{args.size}"
-        if not (data_dir / "synthetic.nt").exists():
-            generate(parse_size(args.size), 2025, data_dir)
     started = time.perf_counter()
-    store, _ = knowledge_graph.build(load_config({"DATA_DIR": data_dir} if data_dir else None))
+    store, data_dir = build_graph(args.size, args.workdir)
     print(f"in memory: {len(store)} quads built in {time.perf_counter() - started:.1f} s", flush=True)
     texts = queries(args.only)
 

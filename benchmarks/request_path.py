@@ -13,29 +13,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import threading
-import time
 
 import pyoxigraph as ox
 import requests
+
+from benchmarks.service_overheads import median_ms
 
 QUERIES = {
     "ASK {}": "ASK {}",
     "10 states": "SELECT ?s WHERE { ?s a <https://w3id.org/alliance-kg/ontology#State> } LIMIT 10",
 }
 JSON = "application/sparql-results+json"
-
-
-def median_ms(run, repeat: int) -> float:
-    for _ in range(min(20, repeat)):
-        run()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ import time
 
 
 def median_ms(run, repeat: int = 300) -> float:
-    for _ in range(20):
+    """The median of `repeat` timed runs, in milliseconds, after up to 20 untimed ones."""
+    for _ in range(min(20, repeat)):
         run()
     times = []
     for _ in range(repeat):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.reads import in_memory, serve, timed
+from benchmarks.reads import build_graph, in_memory, serve, timed
 from benchmarks.run import JSON_RESULTS, queries
 
 TARGET = 0.8
@@ -68,17 +68,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-throughput"))
     args = parser.parse_args(argv)
 
-    from service.config import PROJECT_ROOT, load_config
-    from service.graph import knowledge_graph
+    from service.config import PROJECT_ROOT
 
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    data_dir = None
-    if args.size:
-        from benchmarks.generate import generate, parse_size
-        data_dir = args.workdir / f"data-{args.size}"
-        if not (data_dir / "synthetic.nt").exists():
-            generate(parse_size(args.size), 2025, data_dir)
-    store, _ = knowledge_graph.build(load_config({"DATA_DIR": data_dir} if data_dir else None))
+    store, data_dir = build_graph(args.size, args.workdir)
     graph = store._store
     mix = []
     for text in queries().values():
