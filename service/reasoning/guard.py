@@ -71,9 +71,10 @@ class Guard:
         graphs_now = self.copy.graphs()
         self.ontology = to_rdflib(self.copy, [g for g in graphs_now if g.startswith(iris.GRAPH + "ontology/")])
         self.logical = {ox.NamedNode(str(p)) for p in logical_predicates(self.ontology)}
-        self.tbox = TBox.of(self.ontology)  # writes cannot change the ontology
         self.hermit = ResidentHermit()
-        self.hermit.hold_tbox(self.tbox.view)  # compiled, started and given the ontology now, not at the first write
+        # writes cannot change the ontology: the resident HermiT is compiled, started, given it and asked its
+        # unsatisfiable classes now, not at the first write (and no second JVM parses it for that)
+        self.tbox = TBox.of(self.ontology, self.hermit)
         self.kinds = property_kinds(self.ontology)
         predicates = shape_predicates(shapes)
         self.shape_predicates = None if predicates is None else {ox.NamedNode(p) for p in predicates}
