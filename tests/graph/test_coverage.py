@@ -172,8 +172,9 @@ def test_the_review_counts(store):
     """ontology/README.md, "The present, curated": of ATOP's 372 alliances in force at its end, 2 ended,
     27 confirmed after 2018, 343 presumed; of their 1,146 memberships, 12 ended, 111 confirmed, 1,023 presumed."""
     found = rows(store, (PROJECT_ROOT / "queries" / "review-of-atop-alliances-in-force-2018.rq").read_text())
-    assert {r["kind"]: (r["inForceEnd2018"], r["ended"], r["confirmedLater"], r["presumed"]) for r in found} == {
-        "partnership": ("372", "2", "27", "343"), "membership": ("1146", "12", "111", "1023")}
+    assert {r["kind"]: (r["inForceEnd2018"], r["reviewed"], r["ended"], r["confirmedLater"], r["presumed"])
+            for r in found} == {
+        "partnership": ("372", "48", "2", "27", "343"), "membership": ("1146", "426", "12", "111", "1023")}
 
 
 def test_enough_partnerships_are_checked():
