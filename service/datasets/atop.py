@@ -429,15 +429,7 @@ class Builder:
                                                   lang="en")))
             g.add((membership, AKG.member, state))
             g.add((membership, AKG.atopPhase, Literal(int(row["phase"]), datatype=XSD.integer)))
-            start, _ = _date(row, "yrent", "moent", "dayent", end=False)
-            if merge and merge.entered_into_force and start < Literal(merge.entered_into_force[0], datatype=XSD.date):
-                claim = self.claimer(g, membership, str(membership)[len(str(MEMBERSHIP)):], row, MEMBER_FILE)
-                self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
-                           claim=lambda p, v, n: claim(p, v, n, why="enteredIntoForce"))
-                g.add((membership, AKG.startDate, Literal(merge.entered_into_force[0], datatype=XSD.date)))
-                g.add((membership, PROV.wasDerivedFrom, SOURCE[merge.entered_into_force[1]]))
-            else:
-                self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
+            self.add_start(g, membership, merge, row, str(membership)[len(str(MEMBERSHIP)):])
             if row["yrexit"] != "0":
                 self.dated(g, membership, row, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True)
             else:
@@ -490,6 +482,24 @@ class Builder:
                 if self.state_key(row["member"]) != key:
                     claim(AKG.member, self.state(row["member"]), f"member-phase-{row['phase']}", why="member")
 
+    def add_start(self, g: Graph, membership: URIRef, merge: Merge | None, row: dict, key: str) -> None:
+        """The membership's start: the state's accession or the treaty's entry into force where a merge gives one
+        that differs from ATOP's entry (ATOP's date is then a claim, ``claim/{key}-startDate``), else ATOP's."""
+        start, _ = _date(row, "yrent", "moent", "dayent", end=False)
+        preferred, why = (merge.accession(self.state_key(row["member"])), "accession") if merge else (None, None)
+        if merge and preferred is None and merge.entered_into_force \
+                and start < Literal(merge.entered_into_force[0], datatype=XSD.date):
+            preferred, why = merge.entered_into_force, "enteredIntoForce"
+        if preferred is None or start == Literal(preferred[0], datatype=XSD.date):
+            self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
+            return
+        claim = self.claimer(g, membership, key, row, MEMBER_FILE)
+        self.dated(g, membership, row, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
+                   claim=lambda p, v, n: claim(p, v, n, why=why))
+        g.add((membership, AKG.startDate, Literal(preferred[0], datatype=XSD.date)))
+        for source in preferred[1].split():
+            g.add((membership, PROV.wasDerivedFrom, SOURCE[source]))
+
     def add_merged_membership(self, merge: Merge, membership: URIRef, first: dict, last: dict) -> None:
         """One membership from ATOP's spells of a state in an alliance whose curated record lists no members: its
         link, type and member, its first entry (the treaty's entry into force where ATOP's entry, the signature,
@@ -501,16 +511,7 @@ class Builder:
         name = self.name(first["member"], first, ("yrent", "moent", "dayent"))
         g.add((membership, RDFS.label, Literal(f"{name} in ATOP {first['atopid']}", lang="en")))
         g.add((membership, AKG.member, self.state(first["member"])))
-        start, _ = _date(first, "yrent", "moent", "dayent", end=False)
-        if merge.entered_into_force and start < Literal(merge.entered_into_force[0], datatype=XSD.date):
-            claim = self.claimer(g, membership, f"atop-{first['atopid']}-{self.state_key(first['member'])}", first,
-                                 MEMBER_FILE)
-            self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False,
-                       claim=lambda p, v, n: claim(p, v, n, why="enteredIntoForce"))
-            g.add((membership, AKG.startDate, Literal(merge.entered_into_force[0], datatype=XSD.date)))
-            g.add((membership, PROV.wasDerivedFrom, SOURCE[merge.entered_into_force[1]]))
-        else:
-            self.dated(g, membership, first, ("yrent", "moent", "dayent"), AKG.startDate, end=False)
+        self.add_start(g, membership, merge, first, f"atop-{first['atopid']}-{self.state_key(first['member'])}")
         if last["yrexit"] != "0":
             self.dated(g, membership, last, ("yrexit", "moexit", "dayexit"), AKG.endDate, end=True)
         else:

@@ -24,6 +24,13 @@ class Merge:
     # The curated record lists no members (the paper names none): ATOP's member rows are its memberships, one per
     # state (``membership/{key}-{state}``, ATOP's phases as one spell), stated by the builder.
     members_from_atop: bool = False
+    # States that joined after the founding treaty, on their accession, where ATOP enters them later (with a later
+    # phase): (state keys, space-separated; the day of accession; its sources' keys, space-separated).
+    accessions: tuple[tuple[str, str, str], ...] = ()
+
+    def accession(self, state: str) -> tuple[str, str] | None:
+        """The day ``state`` acceded and its sources, if this record gives one."""
+        return next(((day, sources) for states, day, sources in self.accessions if state in states.split()), None)
 
 
 # Checked one by one against the curated record's treaty (docs/atop-mapping.md, "One alliance, one IRI").
@@ -47,7 +54,12 @@ MERGES = {
     # and its mutual assistance clause, Article 42(7) TEU) and the African Union (Constitutive Act, in force
     # 26 May 2001): the paper names them and lists no members.
     "4175": Merge("european-union", entered_into_force=("1993-11-01", "treaty-on-european-union-1992-text"),
-                  members_from_atop=True),
+                  members_from_atop=True,
+                  accessions=(("CYP CZE EST HUN LVA LTU MLT POL SVK SVN", "2004-05-01",
+                               "eu-delegation-bih-2009-five-years-of-enlarged-eu"),
+                              ("BGR ROU", "2007-01-01",
+                               "eu-delegation-bih-2009-five-years-of-enlarged-eu europa-2007-01-05-bulgaria-romania-join"),
+                              ("HRV", "2013-07-01", "eurostat-glossary-european-union"))),
     "4953": Merge("african-union", entered_into_force=("2001-05-26", "pap-au-constitutive-act"), members_from_atop=True),
 }
 PREFERRED = {
@@ -66,4 +78,6 @@ PREFERRED = {
     "enteredIntoForce": "The membership starts with the treaty's entry into force (ontology/README.md, \"Dates\"); "
                         "ATOP dates it from the signature.",
     "member": "ATOP records the predecessor state; the curated record counts the membership as one, of its successor.",
+    "accession": "The curated record dates the membership from the state's accession (its sources); ATOP enters the "
+                 "state later, with the phase that follows its accession.",
 }

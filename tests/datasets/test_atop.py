@@ -254,6 +254,27 @@ def test_nato_dates_from_both_sources(store, members_csv):
     assert "atopDate" not in found[ID + "state/SWE"]
 
 
+
+@pytest.mark.parametrize("state, accession, atop_row_date", [
+    # 1 May 2004 (EU Delegation to BiH, 'Five years of an Enlarged EU'); ATOP enters them with phase 2, 2007-11-13
+    ("POL", "2004-05-01", "2007-11-13"), ("CYP", "2004-05-01", "2007-11-13"),
+    # 1 January 2007 (the same; EUROPA, 5 January 2007)
+    ("ROU", "2007-01-01", "2007-11-13"),
+    # 1 July 2013 (Eurostat's glossary); ATOP: 2013-01-07
+    ("HRV", "2013-07-01", "2013-01-07")])
+def test_eu_members_start_on_their_accession_with_atops_date_a_claim(graph, members_csv, state, accession, atop_row_date):
+    membership = URIRef(f"{ID}membership/european-union-{state}")
+    assert list(graph.objects(membership, atop.AKG.startDate)) == [Literal(accession, datatype=XSD.date)]
+    claims = [c for c in graph.subjects(atop.AKG.claimAbout, membership)
+              if (c, atop.AKG.claimProperty, atop.AKG.startDate) in graph]
+    assert [graph.value(c, atop.AKG.claimValue) for c in claims] == [Literal(atop_row_date, datatype=XSD.date)]
+    # the claim's value is ATOP's row, read again here from the raw file
+    cow = {"POL": "290", "CYP": "352", "ROU": "360", "HRV": "344"}[state]
+    row = next(r for r in members_csv if r["atopid"] == "4175" and r["member"] == cow)
+    assert atop_row_date == f"{int(row['yrent']):04d}-{int(row['moent']):02d}-{int(row['dayent']):02d}"
+    assert set(graph.objects(membership, PROV.wasDerivedFrom)) >= {URIRef(f"{ID}source/atop-5.1-members")}
+
+
 # ------------------------------------------------------------------ the questions
 
 def test_defence_pacts_per_decade(store, alliances_csv):
