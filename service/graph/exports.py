@@ -40,6 +40,23 @@ ORDER BY ?partnership ?state
 """
 
 
+# From when each alliance is one (ontology/README.md, "Alliances on a date"): the earliest day one of its scope
+# conditions holds, by the condition's own akg:startDate, else its agreement's entry into force (else the
+# agreement's start, else its signature), else the partnership's start; an undated condition of an undated
+# partnership holds always. The reasoner's akg:Alliance is undated: the EU has it for Article 42(7), which the
+# Treaty of Lisbon brought in on 2009-12-01.
+ALLIANCE_SINCE = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT ?partnership (MIN(?from) AS ?since) WHERE {
+  ?partnership a akg:Alliance ; akg:hasScopeCondition ?condition .
+  OPTIONAL { ?condition akg:startDate ?conditionStart }
+  OPTIONAL { ?condition akg:declaredIn ?agreement .
+             OPTIONAL { ?agreement akg:enteredIntoForce ?inForce } OPTIONAL { ?agreement akg:startDate ?agreementStart }
+             OPTIONAL { ?agreement akg:signedOn ?signed } }
+  OPTIONAL { ?partnership akg:startDate ?partnershipStart }
+  BIND (COALESCE(?conditionStart, ?inForce, ?agreementStart, ?signed, ?partnershipStart, "0001-01-01"^^xsd:date) AS ?from)
+} GROUP BY ?partnership"""
+
 # The latest confirmation of each partnership and membership (ontology/README.md, "Coverage": several
 # values, the latest counts), and how far the curation of the present reaches.
 LAST_CONFIRMED = """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
@@ -70,16 +87,21 @@ def curated_until(store) -> dt.date | None:
 
 
 def memberships(store, on: dt.date | None = None, alliances_only: bool = False) -> list[dict]:
-    """One dict per (partnership, state), in force on `on` when given. With a date, each carries
-    "status": "confirmed" when a source states it in force on or after `on` (its latest
-    akg:lastConfirmed, the membership's, else the partnership's), else "presumed"; and "lastConfirmed"."""
-    last = {}
+    """One dict per (partnership, state), in force on `on` when given. With a date, "isAlliance" says whether
+    it is an alliance on that day (ALLIANCE_SINCE), and each carries "status": "confirmed" when a source
+    states it in force on or after `on` (its latest akg:lastConfirmed, the membership's, else the
+    partnership's), else "presumed"; and "lastConfirmed"."""
+    last, since = {}, {}
     if on is not None:
         last = {row["x"].value: row["last"].value[:10] for row in store.query(LAST_CONFIRMED).rows() if "last" in row}
+        since = {row["partnership"].value: dt.date.fromisoformat(row["since"].value[:10])
+                 for row in store.query(ALLIANCE_SINCE).rows() if "since" in row}
     found = []
     for row in store.query(MEMBERSHIPS).rows():
         record = {name: term.value for name, term in row.items()}
         record["isAlliance"] = record.get("isAlliance") == "true"
+        if on is not None and record["isAlliance"]:
+            record["isAlliance"] = record["partnership"] in since and since[record["partnership"]] <= on
         if alliances_only and not record["isAlliance"]:
             continue
         if on is not None:

@@ -349,6 +349,19 @@ def test_in_force_on_date(store):
     assert P("usa-japan") not in column(cold_war, "partnership")    # the 1960 treaty entered into force on 23 June
 
 
+
+def test_an_alliance_on_a_date_is_one_from_its_clause(store):
+    # The EU's mutual assistance clause, Article 42(7) TEU, came with the Treaty of Lisbon, in force from
+    # 1 December 2009 (EPRS, 27 November 2015; Czech National Bank); ATOP 5.1 dates its defence obligation from its
+    # phase 2, 2007-11-13, and the earlier of two dated clauses counts: the EU is in force from 1993, an alliance
+    # only from 2007. NATO's Article 5 holds from the treaty's entry into force, 24 August 1949.
+    def alliance(date: str) -> dict:
+        return {r["partnership"]: r["isAlliance"] for r in answer(store, "in-force-on-date", date=f'"{date}"^^xsd:date')}
+    assert alliance("2007-11-12")[P("european-union")] == "false"
+    assert alliance("2007-11-13")[P("european-union")] == "true"
+    assert alliance("1995-06-01")[P("european-union")] == "false" and alliance("1995-06-01")[P("nato")] == "true"
+    assert alliance("2024-07-01")[P("african-union")] == "false"    # no scope condition, on any date
+
 def copy_with(store, turtle: str, graph: str) -> OxigraphStore:
     """A copy of the shipped graph with some statements added to one named graph."""
     copy = OxigraphStore()

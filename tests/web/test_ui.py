@@ -10,8 +10,8 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from service.graph import exports
 from service import iris
+from service.graph import exports
 from service.web import ontology_docs, ui
 from service.cli import main
 from service.datasets import world_map
@@ -382,6 +382,26 @@ def test_the_favicon_is_an_svg_not_a_404(client):
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.get_data().startswith(b"<svg") and b"</svg>" in response.get_data()
     assert client.get("/ui/static/favicon.svg").get_data() == response.get_data()
+
+
+def test_the_maps_and_exports_count_an_alliance_from_its_clause(store):
+    # Russia-Belarus (the paper's record) becomes an alliance with the Treaty on Security Guarantees, in force from
+    # 13 March 2025 (Censor.NET citing BelTA). The EU: Article 42(7), from ATOP's phase 2 (2007-11-13; the Treaty of
+    # Lisbon, which brought it in, is in force from 1 December 2009: EPRS; Czech National Bank); the earlier counts.
+    since = {r["partnership"].value: r["since"].value for r in store.query(exports.ALLIANCE_SINCE).rows()}
+    assert since[iris.ID + "partnership/russia-belarus"] == "2025-03-13"
+    assert since[iris.ID + "partnership/european-union"] == "2007-11-13"
+    assert since[iris.ID + "partnership/nato"] <= "1949-08-24"    # Article 5, from its first day in force
+    assert iris.ID + "partnership/african-union" not in since
+
+    def alliance(day: dt.date, partnership: str) -> set:
+        return {r["isAlliance"] for r in exports.memberships(store, day) if r["partnership"] == iris.ID + partnership}
+    assert alliance(dt.date(2005, 1, 1), "partnership/european-union") == {False}
+    assert alliance(dt.date(2010, 1, 1), "partnership/european-union") == {True}
+    undated = {r["isAlliance"] for r in exports.memberships(store) if r["partnership"] == iris.ID + "partnership/european-union"}
+    assert undated == {True}    # without a date: an alliance at some time, as the reasoner says
+    assert iris.ID + "partnership/european-union" not in {
+        r["partnership"] for r in exports.memberships(store, dt.date(2005, 1, 1), alliances_only=True)}
 
 
 # ---- plot map: colours by alliance, presumed marked, the data horizon in the title ----------------------
