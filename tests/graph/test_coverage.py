@@ -71,8 +71,12 @@ EXPECTED = {
     # Parliament); its 38th Assembly opened on 15 February 2025 (Egypt Today), after the paper's 2025-01-17
     "partnership/african-union": ("confirmed", "confirmed", "confirmed"),
     "partnership/partnership-for-peace": ("confirmed", "confirmed", "confirmed"),
-    # ATOP 4867 (Kyrgyzstan-Kazakhstan, 1997): open at ATOP's end, no source held confirms or ends it since
-    "partnership/atop-4867": ("presumed", "presumed", "presumed"),
+    # ATOP 4867 (Kyrgyzstan-Kazakhstan, 1997): named in the preamble of their treaty on deepening allied relations of
+    # 19 April 2024 (Kazakhstan's ratification law, zan.kz; data/curated/review/eurasia-china.ttl), so confirmed
+    # up to that day, presumed after it
+    "partnership/atop-4867": ("confirmed", "presumed", "presumed"),
+    # ATOP 4755 (Cambodia-Laos, 1995): reviewed, and no source held names it after 2018 (eurasia-china.ttl)
+    "partnership/atop-4755": ("presumed", "presumed", "presumed"),
     # CSTO (ATOP 4220): Qazinform names its six members at the Bishkek Collective Security Council, 27 November 2025
     "partnership/atop-4220": ("confirmed", "confirmed", "confirmed"),
     # CIS (ATOP 4400): the Council of Heads of State in Dushanbe, 10 October 2025 (CIS Executive Committee)
@@ -169,13 +173,31 @@ def test_status_after_the_papers_present(store, key):
 
 
 def test_the_review_counts(store):
-    """ontology/README.md, "The present, curated": of ATOP's 372 alliances in force at its end, 2 ended,
-    27 confirmed after 2018, 343 presumed; of their 1,146 memberships, 12 ended, 111 confirmed, 1,023 presumed."""
+    """ontology/README.md, "The present, curated": of ATOP's 372 alliances in force at its end, all reviewed: 2 ended,
+    75 confirmed after 2018, 295 presumed; of their 1,146 memberships, 12 ended, 208 confirmed, 926 presumed."""
     found = rows(store, (PROJECT_ROOT / "queries" / "review-of-atop-alliances-in-force-2018.rq").read_text())
     assert {r["kind"]: (r["inForceEnd2018"], r["reviewed"], r["ended"], r["confirmedLater"], r["presumed"])
             for r in found} == {
-        "partnership": ("372", "48", "2", "27", "343"), "membership": ("1146", "426", "12", "111", "1023")}
+        "partnership": ("372", "372", "2", "75", "295"), "membership": ("1146", "1146", "12", "208", "926")}
 
+
+
+def test_every_atop_alliance_in_force_at_its_end_was_reviewed(store):
+    """Issue 12, section 2: every ATOP 5.1 alliance in force on 2018-12-31 was searched for (akg:reviewedOn), and
+    each review says what was searched and found (akg:reviewFinding), "nothing" included."""
+    unreviewed = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        SELECT DISTINCT ?p WHERE {
+          ?p akg:atopId ?id .
+          FILTER NOT EXISTS { ?p akg:startDate ?s FILTER (?s > "2018-12-31"^^xsd:date) }
+          FILTER NOT EXISTS { ?p akg:endDate ?e FILTER (?e <= "2018-12-31"^^xsd:date) }
+          FILTER NOT EXISTS { ?p akg:reviewedOn ?on ; akg:reviewFinding ?finding }
+        }""")
+    assert [r["p"] for r in unreviewed] == []
+    findings = rows(store, """PREFIX akg: <https://w3id.org/alliance-kg/ontology#>
+        SELECT ?p ?finding WHERE { ?p akg:reviewFinding ?finding }""")
+    assert all(f["finding"].startswith("Searched:") and "Found:" in f["finding"] and "Recorded:" in f["finding"]
+               for f in findings), [f["p"] for f in findings if "Found:" not in f["finding"]][:5]
 
 def test_enough_partnerships_are_checked():
     assert len(EXPECTED) >= 20
@@ -195,6 +217,7 @@ CLASSIFIED = {
     "turkey-azerbaijan": True,      # Shusha Declaration: "the parties will provide each other with the necessary assistance" (Silk Way News)
     "france-poland": True,          # Treaty of Nancy, Article 4(2): "mutuellement, y compris par des moyens militaires" (NAE; La Revue Demos)
     "uk-germany": True,             # Kensington Treaty: "mutual assistance, including by military means" (OSW, 24 July 2025)
+    "france-germany": True,         # Treaty of Aachen, Article 4(1): "its mutual defence clause" (Egmont Institute, February 2019)
     "saudi-arabia-pakistan": True,  # "any aggression against either country shall be considered an aggression against both" (SPA via NewsHour)
     "uk-ukraine": False,            # "no mutual defence commitments" (European Pravda, 12 June 2024): consultation within 24 hours
     "usa-ukraine": False,           # the same source; an executive agreement to consult within 24 hours (UNN/Reuters)
