@@ -127,3 +127,30 @@ def test_reciprocal_access_agreements_start_on_entry_into_force(store, agreement
         <{ID}agreement/{agreement}> a akg:Treaty ; akg:signedOn ?signed ; akg:enteredIntoForce ?in .
         <{ID}partnership/{partnership}> akg:establishedBy <{ID}agreement/{agreement}> ; akg:startDate ?start }}""")
     assert found == [{"signed": signed, "in": in_force, "start": in_force}]
+
+
+# The alliances of the file: each is one because its clause is recorded (the reasoner concludes akg:Alliance).
+ALLIANCES = {
+    # Treaty of Aachen, Article 4(1) (Egmont Institute): in force 22 January 2020 (French Ministry for Europe and
+    # Foreign Affairs), confirmed by the two ambassadors on 22 January 2023 (Times of Malta): presumed after it
+    "france-germany": ("akg:MutualDefenseClause", {"FRA", "DEU"}, (None, "presumed", "presumed", "presumed")),
+    # Article 2 of the Strategic Partnership (Janes), signed 28 September 2021, ratified by Greece 7 October 2021
+    # (TRT World); its renewal in preparation on 29 January 2026 (iefimerida.gr) confirms it to that day
+    "france-greece": ("akg:MutualDefenseClause", {"FRA", "GRC"}, (None, "confirmed", "confirmed", "confirmed")),
+    # Falepili Union: Australia obliged to respond to Tuvalu's call against military aggression (the Prime
+    # Minister's release), in force 28 August 2024 (AAP), nothing later held
+    "australia-tuvalu": ("akg:UnilateralSecurityGuarantee", {"AUS", "TUV"}, (None, None, "presumed", "presumed")),
+    # Pukpuk Treaty: mutual defence (Local News Wave; NBC PNG), signed 6 October 2025 (PNG Haus Bung), dated by
+    # its signature (no entry into force found)
+    "australia-papua-new-guinea": ("akg:MutualDefenseClause", {"AUS", "PNG"}, (None, None, None, "presumed")),
+}
+
+
+@pytest.mark.parametrize("key", sorted(ALLIANCES))
+def test_alliances_by_their_clauses(store, key):
+    kind, members, statuses = ALLIANCES[key]
+    found = rows(store, AKG + f"""SELECT ?state WHERE {{
+        <{ID}partnership/{key}> a akg:Alliance ; akg:hasScopeCondition ?c ; akg:hasMembership/akg:member ?state .
+        ?c a {kind} }}""")
+    assert {r["state"].rsplit("/", 1)[-1] for r in found} == members
+    assert tuple(status(store, key, d) for d in ("2019-06-01",) + DATES) == statuses
