@@ -131,9 +131,6 @@ def test_reciprocal_access_agreements_start_on_entry_into_force(store, agreement
 
 # The alliances of the file: each is one because its clause is recorded (the reasoner concludes akg:Alliance).
 ALLIANCES = {
-    # Treaty of Aachen, Article 4(1) (Egmont Institute): in force 22 January 2020 (French Ministry for Europe and
-    # Foreign Affairs), confirmed by the two ambassadors on 22 January 2023 (Times of Malta): presumed after it
-    "france-germany": ("akg:MutualDefenseClause", {"FRA", "DEU"}, (None, "presumed", "presumed", "presumed")),
     # Article 2 of the Strategic Partnership (Janes), signed 28 September 2021, ratified by Greece 7 October 2021
     # (TRT World); its renewal in preparation on 29 January 2026 (iefimerida.gr) confirms it to that day
     "france-greece": ("akg:MutualDefenseClause", {"FRA", "GRC"}, (None, "confirmed", "confirmed", "confirmed")),
