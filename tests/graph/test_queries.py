@@ -270,7 +270,11 @@ def test_called_alliance_but_not_classified(store):
     # UK-Ukraine: "an agreement on our alliance with the UK" (Ukraine's Prime Minister, Euromaidan Press, 14 January
     # 2024), though the agreement's commitment is to consult, not to use force (data/curated/new-since-2018.ttl).
     # Belarus, "a formal ally of Russia" (p. 15), is classified since its 2024 security guarantees treaty's clause.
-    assert column(result, "partnership") == {P("aukus"), P("uk-ukraine")}
+    # Kazakhstan-Uzbekistan, Azerbaijan-Uzbekistan (Aliyev: "we have officially become allies") and Russia-Kazakhstan
+    # (ATOP 6070; Putin: "reliable allies"), whose sources quote no clause for the use of force
+    # (data/curated/new-since-2018-eurasia.ttl).
+    assert column(result, "partnership") == {P("aukus"), P("uk-ukraine"), P("kazakhstan-uzbekistan"),
+                                             P("azerbaijan-uzbekistan"), P("atop-6070")}
 
 
 def test_scope_conditions(store):
