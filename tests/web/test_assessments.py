@@ -38,7 +38,10 @@ def test_changes_json_and_html(client):
     report = response.get_json()
     jsonschema.validate(report, json.loads((DOCS / "changes.schema.json").read_text()))
     assert {(c["date"], c["label"]) for c in report["changes"] if c["kind"] == "member joined"} == {
-        ("2023-04-04", "Finland in NATO"), ("2024-03-07", "Sweden in NATO")}
+        ("2023-04-04", "Finland in NATO"), ("2024-03-07", "Sweden in NATO"),
+        # their security agreements with Ukraine (data/curated/new-since-2018-security-agreements.ttl)
+        ("2024-04-03", "Finland in the Finland-Ukraine security partnership (Agreement on Security Cooperation and Long-Term Support)"),
+        ("2024-05-31", "Sweden in the Sweden-Ukraine security partnership (Agreement on Security Cooperation)")}
     page = client.get("/changes?from=2022-01-01&to=2025-01-01").get_data(as_text=True)
     assert '<a href="/id/membership/nato-FIN">Finland in NATO</a>' in page
 
