@@ -7,17 +7,12 @@ from __future__ import annotations
 import pytest
 
 from ..conftest import rows
+from .test_coverage import STATUS  # the status rule of ontology/README.md, "Coverage"
 
 ID = "https://w3id.org/alliance-kg/id/"
 AKG = "PREFIX akg: <https://w3id.org/alliance-kg/ontology#>\n"
 
-# The status rule of the ontology (the same as tests/graph/test_coverage.py): the latest akg:lastConfirmed counts.
-STATUS = AKG + """SELECT ?status WHERE {
-  VALUES (?x ?date) { (<%s> "%s"^^<http://www.w3.org/2001/XMLSchema#date>) }
-  ?x akg:startDate ?start FILTER (?start <= ?date)
-  BIND (IF(EXISTS { ?x akg:endDate ?end FILTER (?end <= ?date) }, "ended",
-        IF(EXISTS { ?x akg:lastConfirmed ?c FILTER (?c >= ?date) }, "confirmed", "presumed")) AS ?status)
-}"""
+
 
 
 def holds(store, pattern: str) -> bool:
