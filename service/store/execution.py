@@ -316,8 +316,13 @@ def _worker_start(network: bool, memory_mb: int | None = None) -> None:
     global _memory_mb
     lifeline.in_worker()
     if memory_mb:
+        import ctypes
         import resource
         _memory_mb = memory_mb
+        # glibc gives each new thread its own malloc arena, 64 MB of address space each: the engine's
+        # threads opening a generation would spend the cap on reservations, then fail to start one
+        # more thread, which aborts the process. Two arenas cost little speed in a one-query process.
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         cap = memory_mb << 20
         resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))

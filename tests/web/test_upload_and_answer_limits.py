@@ -100,6 +100,37 @@ def test_plain_rdfxml_is_still_accepted(limited):
     assert read.status_code == 200 and read.text.count("\n") == 3
 
 
+def test_a_worker_reading_a_new_generation_stays_far_below_its_memory_cap(limited):
+    """After a write the worker opens the new generation with the engine's threads. Each new thread used
+    to reserve its own 64 MB malloc arena: 700+ MB of the 1024 MB cap for a 100k-quad graph, and under
+    load one more thread failed to start and aborted the worker (a 503 for a small query)."""
+    _app, url = limited
+    peak, done = [0], threading.Event()
+
+    def watch():
+        while not done.wait(0.002):
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    peak[0] = max(peak[0], process.memory_info().vms)
+                except psutil.NoSuchProcess:
+                    pass
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        for round_ in range(3):
+            written = requests.put(f"{url}/rdf-graphs", params={"graph": f"{SMALL_GRAPH}/{round_}"},
+                                   data="<urn:a> <urn:b> <urn:c> .", timeout=60,
+                                   headers=dict(AUTH, **{"Content-Type": "application/n-triples"}))
+            assert written.status_code in (200, 201, 204), written.text
+            asked = requests.get(f"{url}/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
+                                 headers={"Accept": "application/sparql-results+json"}, timeout=30)
+            assert asked.status_code == 200 and asked.json()["boolean"] is True
+    finally:
+        done.set()
+    assert peak[0] < MEMORY_MB * 2**20 // 2, f"worker address space peaked at {peak[0] >> 20} MB"
+    print(f"worker address space at most {peak[0] >> 20} MB of the {MEMORY_MB} MB cap")
+
+
 def test_a_graph_store_read_over_the_row_limit_is_refused_never_truncated(limited):
     _app, url = limited
     response, seconds = timed("GET", f"{url}/rdf-graphs",
