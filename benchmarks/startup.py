@@ -94,13 +94,14 @@ class _TreeSampler(threading.Thread):
             self.peak_mb = max(self.peak_mb, total)
 
 
-def start_once(env: dict, timeout: float) -> dict:
+def start_once(env: dict, timeout: float, checkout: Path) -> dict:
     port = free_port()
     command = [str(Path(sys.executable).with_name("alliance-kg")), "serve", "--port", str(port)]
     load = os.getloadavg()[0]
     started = time.perf_counter()
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    # from the checkout: the fork server is started with `python -c`, which puts the working folder first on the path
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, cwd=checkout)
     sampler = _TreeSampler(process.pid)
     sampler.start()
     try:
@@ -155,16 +156,14 @@ def main(argv: list[str] | None = None) -> None:
         checkouts["baseline"] = args.baseline.resolve()
     for run in range(args.runs):
         for name, checkout in checkouts.items():
-            env = dict(os.environ)
-            if checkout:
-                env["PYTHONPATH"] = str(checkout)
+            env = dict(os.environ, PYTHONPATH=str(checkout))
             if args.data_dir:
-                env["ALLIANCE_KG_DATA_DIR"] = str(args.data_dir)
-            store = args.store / name if args.store and args.baseline else args.store
+                env["ALLIANCE_KG_DATA_DIR"] = str(args.data_dir.resolve())
+            store = args.store.resolve() / name if args.store and args.baseline else args.store and args.store.resolve()
             if store:
                 env["ALLIANCE_KG_STORE_DIR"] = str(store)
             filled = store is not None and (store / "CURRENT").exists()
-            figures = start_once(env, args.timeout)
+            figures = start_once(env, args.timeout, checkout)
             what = "fresh" if not store else ("reopen store" if filled else "fill store")
             print(json.dumps({"run": run + 1, "checkout": name, "what": what, **figures}), flush=True)
 
