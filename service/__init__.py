@@ -8,6 +8,13 @@ safety walls). `datasets/` builds data/ from the raw sources. At the root: `app.
 wires the layers), `cli.py`, `config.py` and `iris.py` (the graph's names, shared by every layer).
 Nothing below `web/` imports it or the CLI; tests/test_layers.py holds the house to this.
 """
-from service.app import create_app
-
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str):
+    """`from service import create_app`, imported when asked for: the query workers' fork server imports
+    this package for the store alone, and Flask would add a tenth of a second to every start."""
+    if name == "create_app":
+        from service.app import create_app
+        return create_app
+    raise AttributeError(f"module 'service' has no attribute {name!r}")

@@ -18,12 +18,9 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     handed an in-memory `store`, a copy of it); a store written before is reopened as it is. An
     external store gets ontology/ and data/ (their graphs replaced) and their entailments at start.
     `app.extensions["alliance_kg.close"]()` stops the query workers and removes a temporary store."""
-    from service.web import (admin, assessments, cors, explanations, graph_store, metrics, reports,
-                             linked_data as resources, sparql, ui)
     from service.store.execution import InProcessExecutor, ProcessExecutor
     from service.store.on_disk import PersistentStore
     from service.store.oxigraph import OxigraphStore
-    from service.graph.writes import Writer
 
     settings = load_config(config)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
@@ -51,24 +48,29 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
         cleanups.insert(0, persistent.close)
-        source = None
+        snapshot = None
         if persistent.is_empty:
-            source = store
-            if source is None:
+            if store is None:
                 from service.graph import knowledge_graph
-                source, report = knowledge_graph.build(settings)
-        # started before the first commit, with the graph in hand: the workers' copy is made from it
-        # while RocksDB writes the generation, instead of read back from RocksDB after it
+                store, report = knowledge_graph.build(settings)
+            # the next generation begun as N-Quads: the built graph's memory goes back before RocksDB
+            # is written, and the query workers' fork server copies the file meanwhile
+            snapshot = persistent.prepare(store, store.graphs())
+            store = None
+            from service.graph.knowledge_graph import return_freed_memory
+            return_freed_memory()
         executor = ProcessExecutor(persistent.directory, settings["QUERY_WORKERS"], settings["QUERY_TIMEOUT"],
                                    network=bool(settings["ALLOWED_SERVICES"]), slots=settings["QUERY_SLOTS"],
-                                   memory_mb=settings["WORKER_MEMORY_MB"],
-                                   snapshot=(persistent.next_generation, source) if source is not None else None)
+                                   memory_mb=settings["WORKER_MEMORY_MB"], snapshot=snapshot)
         cleanups.insert(0, executor.close)
-        if source is not None:
-            persistent.commit(source.quads(), source.graphs())
+        if snapshot is not None:
+            persistent.commit()
         store = persistent
+        # imported once the query workers' fork server has been started: it comes up meanwhile
+        from service.graph.writes import Writer
         app.extensions["alliance_kg.writer"] = Writer(persistent, shapes, settings["WRITE_GUARD"])
     else:  # an external store, which enforces its own time limit: queries go to it from this process
+        from service.graph.writes import Writer
         executor = InProcessExecutor(store)
         app.extensions["alliance_kg.writer"] = Writer(store, shapes, settings["WRITE_GUARD"])
     cleanups.insert(0, app.extensions["alliance_kg.writer"].close)
@@ -77,6 +79,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
     app.extensions["alliance_kg.load_report"] = report
 
     app.extensions["alliance_kg.close"] = close
+    from service.web import (admin, assessments, cors, explanations, graph_store, metrics, reports,
+                             linked_data as resources, sparql, ui)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(admin.bp)

@@ -519,6 +519,11 @@ class Reasoner:
             members = {member: [] for member in self._values(p, ids["hasMember"])}
         return members
 
+    def forget_index(self) -> None:
+        """Let go of the statement index, most of the reasoner's memory (at 1M triples, about 300 MB), once
+        nothing more is to be derived: only the derived statements and their terms are kept."""
+        self.ids = self.out = self.into = self.numbers = self.class_actions = self.property_actions = None
+
     def derived_triples(self) -> Iterator[tuple]:
         terms = self.terms
         return ((terms[s], terms[p], terms[o]) for s, p, o in self.derived)
@@ -541,6 +546,7 @@ def materialise(store: Store, ontology: Ontology | None = None) -> EntailmentRep
     asserted_schema = {(t.subject, t.predicate, t.object) for t in _statements(store, [SUBCLASS, SUBPROPERTY])}
     # the schema's own closure too, so that plain rdfs:subClassOf answers what rdfs:subClassOf* does
     schema = [t for t in schema if t not in asserted_schema]
+    reasoner.forget_index()  # before the store grows by the entailments: the two need not be held at once
     graph = ox.NamedNode(iris.ENTAILMENTS_GRAPH)  # streamed: no list of every derived triple's terms
     store.add_quads(ox.Quad(s, p, o, graph) for s, p, o in itertools.chain(reasoner.derived_triples(), schema))
     return EntailmentReport(len(reasoner.derived) + len(schema), time.perf_counter() - started, reasoner.counted)

@@ -1,7 +1,8 @@
 """Oxigraph on disk as a sequence of immutable generations, so every write is all or nothing.
 
     STORE_DIR/CURRENT        the name of the generation in force ("g00000003")
-    STORE_DIR/g00000003/     an Oxigraph (RocksDB) store, never written after it is made current
+    STORE_DIR/g00000003/     an Oxigraph (RocksDB) store, never written after it is made current,
+        ALLIANCE_KG_QUADS.nq     and beside RocksDB's files, the same quads as N-Quads (QUADS below)
 
 A write builds the next generation in a new folder and then renames a new CURRENT into place:
 a process killed at any moment leaves CURRENT naming either the old generation or the complete new
@@ -12,16 +13,24 @@ than the one CURRENT names are proven superseded; a newer one is removed only wh
 mark, i.e. CURRENT never named it). Because no generation is written once current, query worker
 processes can open it with `Store.read_only` safely (Oxigraph calls a read-only open beside a writing
 process undefined behaviour) and switch when CURRENT names another one.
+
+The query workers answer from an in-memory copy of the generation (execution.py), which Oxigraph reads
+from N-Quads ten times as fast as from its own RocksDB store (every term a dictionary look-up): so a
+generation made whole (`commit`) is first written as N-Quads, its QUADS file, and RocksDB is loaded from
+that file. A generation made by `commit_change` has none until the fork server that copies it at a start
+writes one (`write_quads`, made complete under another name, then renamed). The file is in the
+generation's folder: it is made current, and removed, with the generation.
 """
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
@@ -32,8 +41,13 @@ CURRENT = "CURRENT"
 NEXT = CURRENT + ".next"  # the pointer being written, renamed onto CURRENT when complete
 PREFIX = "g"
 LOCK = "LOCK"
-SERVED = "ALLIANCE_KG_SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
-START_UP_SNAPSHOT = "start-up-snapshot"  # the first generation as N-Quads, read by the query workers' fork server (execution.py)
+OURS = "ALLIANCE_KG_"  # the files a generation holds beside RocksDB's, which it ignores
+SERVED = OURS + "SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
+QUADS = OURS + "QUADS.nq"  # the generation's quads as N-Quads, its named graphs first (`# graph <IRI>` lines)
+PARTIAL = ".partial"  # a QUADS file being written, renamed onto QUADS when complete
+# RocksDB's bulk loader holds about 1 KB per quad until it writes its files: loaded in parts of this many
+# quads, the first start at 1M triples peaks at a quarter of a GB there instead of 1.3 GB
+BULK_LOAD_QUADS = 250_000
 
 
 class StoreInUse(OSError):
@@ -81,7 +95,7 @@ class PersistentStore:
             self._lock_file.close()
             raise StoreInUse(f"the store folder {self.directory} is in use by another alliance-kg server") from None
         self.keep_seconds = keep_seconds  # how long a superseded generation may still have readers
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # commit takes it, then prepare again
         self._superseded: list[tuple[float, str]] = []
         try:
             self.generation = self._check_current()
@@ -90,7 +104,7 @@ class PersistentStore:
             self._lock_file.close()
             raise
         self._remove_unused()
-        shutil.rmtree(self.directory / START_UP_SNAPSHOT, ignore_errors=True)  # left by a server killed as it started
+        self._prepared: Path | None = None
 
     def close(self) -> None:
         """Let another server open the folder (the lock goes with the process in any case)."""
@@ -109,8 +123,10 @@ class PersistentStore:
         fix = (f"; nothing was deleted. Generations present: {', '.join(present) or 'none'}. Write the name of the "
                f"one to serve (normally the newest) into {pointer}, or remove the folder to rebuild from data/")
         if not pointer.exists():
-            if present:
+            if any((self.directory / name / SERVED).exists() for name in present):
                 raise StoreDamaged(f"the store folder {self.directory} has generations but no {CURRENT} file" + fix)
+            for name in present:  # never served: left by a first start killed before CURRENT named it
+                shutil.rmtree(self.directory / name, ignore_errors=True)
             return None
         name = current_generation(self.directory)
         if name is None:
@@ -134,6 +150,8 @@ class PersistentStore:
         """Generations older than the current one (superseded), and newer folders left by a write that did
         not finish (never SERVED). A newer served one is kept: CURRENT may have been set back by hand."""
         (self.directory / NEXT).unlink(missing_ok=True)  # a pointer a killed write never moved: CURRENT holds
+        for partial in self.directory.glob(f"{PREFIX}*/{QUADS}{PARTIAL}"):  # a QUADS file a killed server was writing
+            partial.unlink(missing_ok=True)
         current = generation_number(self.generation) if self.generation else None
         if current is None:
             return  # a new folder: nothing here is known to be superseded
@@ -148,23 +166,45 @@ class PersistentStore:
         """The name the next commit gives its generation."""
         return generation_name(int(self.generation[len(PREFIX):]) + 1 if self.generation else 1)
 
-    def commit(self, quads: Iterable[ox.Quad], graphs: Iterable[str] = (), changed_graphs=None) -> str:
-        """Make a new generation holding exactly these quads (and these named graphs, even if empty).
-        `changed_graphs` (what an external store rewrites) is not needed: a generation is written whole."""
+    def prepare(self, quads, graphs: Iterable[str] = ()) -> Path:
+        """Begin the next generation: its folder holding its QUADS file, written from `quads` (an iterable
+        of quads, or an in-memory OxigraphStore, which Oxigraph dumps itself), and no RocksDB store yet;
+        `commit()` finishes it. Apart from `commit` so that the first start can let go of its in-memory
+        graph, and start the query workers' fork server copying the file, before RocksDB is written."""
         with self._lock:
-            name = self.next_generation
-            target = self.directory / name
+            target = self.directory / self.next_generation
             shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            if isinstance(quads, OxigraphStore):
+                write = lambda out: quads._store.dump(out, ox.RdfFormat.N_QUADS)  # noqa: E731
+            else:
+                write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
+            write_quads(target / QUADS, graphs, write)
+            self._prepared = target
+            return target / QUADS
+
+    def commit(self, quads: Iterable[ox.Quad] | None = None, graphs: Iterable[str] = (), changed_graphs=None) -> str:
+        """Make a new generation holding exactly these quads (and these named graphs, even if empty), or
+        without `quads` the one `prepare` began. `changed_graphs` (what an external store rewrites) is
+        not needed: a generation is written whole."""
+        with self._lock:
+            if quads is not None:
+                self.prepare(quads, graphs)
+            target, self._prepared = self._prepared, None
+            if target is None or target.name != self.next_generation:
+                raise ValueError("commit() without quads finishes the generation prepare() began; none was")
             store = ox.Store(str(target))
             pause_at("generation-begun")
-            store.bulk_extend(quads)
-            for graph in graphs:
-                if graph:
-                    store.add_graph(ox.NamedNode(graph))
+            # from the file, in parts (BULK_LOAD_QUADS): `bulk_load` would take the whole file in one go
+            parsed = ox.parse(path=target / QUADS, format=ox.RdfFormat.N_QUADS, lenient=True)
+            while (first := next(parsed, None)) is not None:
+                store.bulk_extend(itertools.chain((first,), itertools.islice(parsed, BULK_LOAD_QUADS - 1)))
+            for graph in graph_names(target / QUADS):
+                store.add_graph(ox.NamedNode(graph))
             store.flush()
             pause_at("change-written")
             del store  # closes the RocksDB instance: the generation is complete and never written again
-            return self._make_current(name, target)
+            return self._make_current(target.name, target)
 
     def commit_change(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
                       graphs_added: Iterable[str] = (), graphs_removed: Iterable[str] = ()) -> str:
@@ -184,7 +224,7 @@ class PersistentStore:
                     pause_at("generation-begun")
                 if file.suffix == ".sst":
                     os.link(file, target / file.name)
-                elif file.is_file() and file.name != SERVED and not file.name.startswith("LOG"):
+                elif file.is_file() and not file.name.startswith((OURS, "LOG")):
                     shutil.copy2(file, target / file.name)
             store = ox.Store(str(target))
             for graph in graphs_removed:
@@ -250,6 +290,40 @@ class PersistentStore:
 
     def __len__(self):
         return len(self._reader)
+
+
+def write_quads(path: Path, graphs: Iterable[str], write: Callable) -> None:
+    """A QUADS file: the named graphs (empty ones too), then whatever `write(file)` writes as N-Quads.
+    Written under another name, on disk, then renamed: a file named QUADS is always complete."""
+    partial = path.with_name(path.name + PARTIAL)
+    with open(partial, "wb") as out:
+        out.write("".join(f"# graph <{graph}>\n" for graph in graphs if graph).encode())
+        write(out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
+
+
+def graph_names(path: Path) -> list[str]:
+    """The named graphs a QUADS file lists at its start."""
+    names = []
+    with open(path, "rb") as quads:
+        for line in quads:
+            if not line.startswith(b"# graph <"):
+                break
+            names.append(line[len(b"# graph <"):].rstrip().removesuffix(b">").decode())
+    return names
+
+
+def read_quads(path: Path):
+    """A QUADS file as an in-memory store (its named graphs too). One thread only (`load`, not the
+    parallel bulk loader): the fork server forks right after, and a fork must not find a lock held by
+    another thread. `lenient`: the file is this module's own, checked when it was written."""
+    store = ox.Store()
+    store.load(path=path, format=ox.RdfFormat.N_QUADS, lenient=True)
+    for graph in graph_names(path):
+        store.add_graph(ox.NamedNode(graph))
+    return store
 
 
 def _remove(generation: Path) -> None:

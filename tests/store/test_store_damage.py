@@ -96,18 +96,3 @@ def test_a_newer_complete_generation_is_kept_an_unfinished_one_removed(written):
     assert store.generation == "g00000002" and len(store) == 2
     assert generations(written) == ["g00000002", "g00000003"]
     store.close()
-
-
-def test_a_start_up_snapshot_left_by_a_killed_server_is_removed_at_the_next_opening(written):
-    """The first start hands the fork server its graph as N-Quads in the store's folder (execution.py); a server
-    killed before the fork server read it leaves it there, and the next opening of the store removes it."""
-    from service.store.on_disk import START_UP_SNAPSHOT
-    left = written / START_UP_SNAPSHOT
-    left.mkdir()
-    (left / "quads.nq").write_text("<urn:test:s> <urn:test:p> <urn:test:o> .\n")
-    store = PersistentStore(written, keep_seconds=3600)
-    try:
-        assert not left.exists()
-        assert store.generation == "g00000003" and notes_in(written, "g00000003") == {"kept 1", "kept 2", "kept 3"}
-    finally:
-        store.close()
