@@ -462,13 +462,19 @@ class ProcessExecutor:
 
 class _Stream:
     """The parts of a streamed answer as they come through its worker's pipe, for the response to send
-    on one by one. The worker and the query slot are the stream's until the last part is read; closed
-    before that (a client gone mid-answer), or at the time limit, the stream has its worker killed,
-    which frees the CPU at once. A failure after the first part (the limit, a worker gone) is raised
-    from the iteration: the response is then cut short, never completed (HTTP: the last chunk missing)."""
+    on one by one. The worker and the query slot are the stream's until the last part is read. Closed
+    before that (a client gone mid-answer), or at the time limit (a timer: the request thread may be
+    blocked on a slow client, not reading), the stream has its worker killed, which frees the CPU at
+    once. A failure after the first part (the limit, a worker gone) is raised from the iteration: the
+    response is then cut short, never completed (HTTP: the last chunk missing)."""
 
     def __init__(self, executor: ProcessExecutor, worker: _Worker, deadline: float):
         self._executor, self._worker, self._deadline = executor, worker, deadline
+        self._lock = threading.Lock()
+        self._expired = False
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
 
     def __iter__(self):
         return self
@@ -476,33 +482,49 @@ class _Stream:
     def __next__(self) -> bytes:
         worker = self._worker
         if worker is None:
+            if self._expired:
+                raise self._executor._over_time()
             raise StopIteration
         try:
             if not worker.connection.poll(max(0.0, self._deadline - time.monotonic())):
-                self._end(kill=True)
+                self._expire()
                 raise self._executor._over_time()
             part = worker.connection.recv_bytes()
             if part:
                 return part
             failure = worker.connection.recv()
         except (EOFError, OSError):
-            self._worker = None
-            self._executor._slots.release()
+            if not self._release(worker):  # the timer (or close) killed it
+                raise self._executor._over_time() from None
             raise self._executor._died(worker) from None
         self._end(kill=False)
         if failure:
             raise QueryAborted(failure)
         raise StopIteration
 
+    def _release(self, worker: _Worker | None = None) -> _Worker | None:
+        """Take the worker from the stream (once: the timer and the request thread may both try) and give
+        back the query slot; the worker taken, or None if it was taken before."""
+        with self._lock:
+            taken, self._worker = self._worker, None
+            if taken is None or (worker is not None and taken is not worker):
+                return None
+        self._timer.cancel()
+        self._executor._slots.release()
+        return taken
+
     def _end(self, kill: bool) -> None:
-        worker, self._worker = self._worker, None
+        worker = self._release()
         if worker is None:
             return
         if kill:
             self._executor._replace(worker)
         else:
             self._executor._idle.put(worker)
-        self._executor._slots.release()
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._end(kill=True)
 
     def close(self) -> None:
         """Stop reading: a worker still sending is killed (and replaced)."""
