@@ -50,11 +50,12 @@ class Peaks:
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _children(self) -> dict[int, int]:
+        """The query workers: forked by the fork server, so the server's grandchildren."""
         found = {}
-        for child in self.process.children(recursive=True):
+        for child in self.process.children():
             try:
-                if "forkserver" not in " ".join(child.cmdline()) and "resource_tracker" not in " ".join(child.cmdline()):
-                    found[child.pid] = child.memory_info().rss
+                for worker in child.children():
+                    found[worker.pid] = worker.memory_info().rss
             except psutil.NoSuchProcess:
                 pass
         return found
