@@ -43,7 +43,9 @@ class QueryRequest:
 class Answer:
     status: int
     media_type: str
-    body: bytes | Iterator[bytes] | None  # bytes; the parts of a streamed answer (close() drops them); None: Streamed's header
+    # the bytes; or the parts of a streamed answer (an iterator: close() drops the rest); None in the
+    # header a worker sends before the parts
+    body: bytes | Iterator[bytes] | None
 
     def content(self) -> bytes:
         """The whole body, the parts of a streamed one joined (for callers that need it all at once)."""
@@ -102,7 +104,8 @@ class _Sink:
     def __init__(self, media_type: str, max_rows: int, max_bytes: int | None, keep: int | None,
                  send: Callable[[bytes], None] | None = None):
         self.marks, self.unsure_mark, self.header_marks = _MARKS.get(media_type, ((), None, 0))
-        self.media_type, self.max_rows, self.max_bytes, self.keep, self.send = media_type, max_rows, max_bytes, keep, send
+        self.media_type, self.max_rows, self.max_bytes = media_type, max_rows, max_bytes
+        self.keep, self.send = keep, send
         self.size, self.marked, self.unsure = 0, 0, False
         self.parts: list[bytes] = []
         self.kept = True
@@ -168,11 +171,14 @@ class _CountedTriples:
         return triple
 
 
-def _serialise(store, request: QueryRequest, media_type: str, sink: _Sink):
-    result = store.query(request.query, default_graphs=request.default_graphs,
-                         named_graphs=request.named_graphs, base_iri=request.base_iri)
+def _evaluate(store, request: QueryRequest):
+    return store.query(request.query, default_graphs=request.default_graphs,
+                       named_graphs=request.named_graphs, base_iri=request.base_iri)
+
+
+def _write(result, media_type: str, sink: _Sink, max_rows: int) -> None:
     if result.kind == "graph":
-        ox.serialize(_CountedTriples(result._raw, request.max_rows), sink, GRAPH_FORMATS[media_type])
+        ox.serialize(_CountedTriples(result._raw, max_rows), sink, GRAPH_FORMATS[media_type])
     else:
         result._raw.serialize(sink, RESULT_FORMATS[media_type])
     sink.finish()
@@ -180,16 +186,15 @@ def _serialise(store, request: QueryRequest, media_type: str, sink: _Sink):
 
 def _count_rows(store, request: QueryRequest) -> None:
     """A second evaluation that only counts rows, as TSV lines (raises TooManyRows past the limit)."""
-    _serialise(store, request, "text/tab-separated-values",
-               _Sink("text/tab-separated-values", request.max_rows, None, keep=0))
+    tsv = "text/tab-separated-values"
+    _write(_evaluate(store, request), tsv, _Sink(tsv, request.max_rows, None, keep=0), request.max_rows)
 
 
 def answer(store, request: QueryRequest) -> Answer | Streamed:
     """Evaluate, negotiate the format, enforce the row and byte limits, serialise. Errors become 4xx answers;
     an answer larger than `request.stream_above` bytes comes back as Streamed."""
     try:
-        result = store.query(request.query, default_graphs=request.default_graphs,
-                             named_graphs=request.named_graphs, base_iri=request.base_iri)
+        result = _evaluate(store, request)
     except SyntaxError as syntax:
         return error(400, f"Malformed query: {explain(request.query, str(syntax))}")
     except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
@@ -204,12 +209,10 @@ def answer(store, request: QueryRequest) -> Answer | Streamed:
         return error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
     if result.kind == "boolean":
         return Answer(200, media_type, result.serialize(media_type))
-    sink = _Sink("" if graph else media_type, request.max_rows, request.max_bytes, request.stream_above)
+    counted = "" if graph else media_type  # a graph's triples are counted one by one, not in its bytes
+    sink = _Sink(counted, request.max_rows, request.max_bytes, request.stream_above)
     try:
-        if graph:
-            ox.serialize(_CountedTriples(result._raw, request.max_rows), sink, GRAPH_FORMATS[media_type])
-        else:
-            result._raw.serialize(sink, RESULT_FORMATS[media_type])
+        _write(result, media_type, sink, request.max_rows)
         body = b"".join(sink.parts) if sink.kept else None
         rows = None if graph else sink.rows(body)
         if rows is None and not graph:
@@ -230,6 +233,6 @@ def answer(store, request: QueryRequest) -> Answer | Streamed:
         return Answer(200, media_type, body)
 
     def write(send: Callable[[bytes], None]) -> None:
-        _serialise(store, request, media_type,
-                   _Sink("" if graph else media_type, request.max_rows, request.max_bytes, None, send))
+        sink = _Sink(counted, request.max_rows, request.max_bytes, None, send)
+        _write(_evaluate(store, request), media_type, sink, request.max_rows)
     return Streamed(media_type, write)

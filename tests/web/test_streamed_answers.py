@@ -122,12 +122,18 @@ def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
     return used
 
 
+def running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def assert_worker_killed_and_cpu_free(executor, answering: set[int], within: float) -> float:
     """Wait (up to `within` s) until the answering worker is gone; then no process it left works."""
     started = time.monotonic()
     while True:
-        gone = [pid for pid in answering if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE]
-        if gone:
+        if [pid for pid in answering if not running(pid)]:
             break
         assert time.monotonic() - started < within, "the answering worker still runs"
         time.sleep(0.05)
