@@ -4,7 +4,7 @@
 
 For `ASK {}`, a small SELECT (10 rows) and the queries of queries/ and benchmarks/queries/ whose name
 matches `--queries` it prints the median of: the engine alone (pyoxigraph in
-memory, serialised as SPARQL JSON), `execution.answer` in this process (format negotiation, the
+memory, serialised as SPARQL JSON), `answers.answer` in this process (format negotiation, the
 row-limited serialisation), the safety check, the hop to a query worker and back
 (`ProcessExecutor.run`), the Flask application without a socket (test client: the request parsed,
 the checks, the worker, the response), and the whole request over HTTP through waitress with a
@@ -48,7 +48,7 @@ def main() -> None:
     from service.graph import knowledge_graph
     from service.config import load_config
     from service.store import safety
-    from service.store.execution import QueryRequest, answer
+    from service.store.answers import QueryRequest, answer
 
     store, _ = knowledge_graph.build(load_config())
     app = create_app({"TESTING": True}, store=store)
@@ -67,7 +67,7 @@ def main() -> None:
             stages = {
                 "engine alone (pyoxigraph, JSON)": lambda: store._store.query(
                     text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON),
-                "execution.answer in process": lambda: answer(store, request),
+                "answers.answer in process": lambda: answer(store, request),
                 "safety.check": lambda: safety.check(text, frozenset()),
                 "ProcessExecutor.run (worker hop)": lambda: executor.run(request),
                 "Flask app, no socket": lambda: client.post("/sparql", data={"query": text},
