@@ -7,48 +7,29 @@ the store's current generation (on_disk.py) into an in-memory store before it fo
 and every worker forked from it shares those pages; a worker that finds CURRENT naming another
 generation copies that one for itself before it answers, so a write is seen by every query after it.
 
-The worker also serialises the answer, so what crosses the process boundary is bytes. A result
-larger than the row limit is refused (never silently truncated): the rows are first written as
-TSV / N-Triples (one line per row or triple) through a writer that stops at the limit, then turned
-into the requested format.
+The worker also serialises the answer (answers.py), so what crosses the process boundary is bytes: a
+small answer in one message, a large one (answers.Streamed) in parts, which the request thread hands
+on to the response as they come (_Stream): neither process holds it whole. The worker stays the
+request's until the last part is read; a stream closed before (the client gone) or still running at
+the time limit has its worker killed, like a query that overruns.
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from service.store import lifeline, negotiation
-from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, QueryResult
-from service.store.syntax_errors import explain
+from service.store import lifeline
+from service.store.answers import Answer, QueryRequest, Streamed, answer, error as _error
 
-
-@dataclass(frozen=True)
-class QueryRequest:
-    query: str
-    default_graphs: list[str] | None = None
-    named_graphs: list[str] | None = None
-    base_iri: str | None = None
-    accept: str = ""
-    format_name: str | None = None
-    max_rows: int = 100_000
-    max_bytes: int | None = None  # the answer's size in bytes, in its final format
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    media_type: str
-    body: bytes
+__all__ = ["Answer", "QueryRequest", "answer", "InProcessExecutor", "ProcessExecutor", "QueryAborted"]
 
 
 class QueryAborted(Exception):
@@ -63,95 +44,6 @@ class QueryTimeout(QueryAborted):
     """The query ran past the limit; its worker process was killed."""
 
 
-class _TooManyRows(Exception):
-    pass
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _LineLimitedWriter:
-    """A file-like sink that refuses more than `limit` lines (rows) after the header lines."""
-
-    def __init__(self, limit: int, header_lines: int, max_bytes: int | None = None):
-        self.limit, self.lines, self.parts = limit + header_lines, 0, []
-        self.max_bytes, self.size = max_bytes, 0
-
-    def write(self, data) -> int:
-        self.lines += bytes(data).count(b"\n")
-        if self.lines > self.limit:
-            raise _TooManyRows()
-        self.size += len(data)
-        if self.max_bytes is not None and self.size > self.max_bytes:
-            raise _TooLarge()
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def value(self) -> bytes:
-        return b"".join(self.parts)
-
-
-def _error(status: int, message: str) -> Answer:
-    return Answer(status, "text/plain", (message.rstrip() + "\n").encode())
-
-
-def answer(store, request: QueryRequest) -> Answer:
-    """Evaluate, negotiate the format, enforce the row limit, serialise. Errors become 4xx answers."""
-    try:
-        result = store.query(request.query, default_graphs=request.default_graphs,
-                             named_graphs=request.named_graphs, base_iri=request.base_iri)
-    except SyntaxError as syntax:
-        return _error(400, f"Malformed query: {explain(request.query, str(syntax))}")
-    except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
-        return _error(400, f"Query could not be evaluated: {failure}")
-    graph = result.kind == "graph"
-    offered = list(GRAPH_FORMATS if graph else RESULT_FORMATS)
-    if result.kind == "boolean":
-        offered = offered[:2]  # CSV and TSV have no boolean form
-    accept = parse_accept_header(request.accept, MIMEAccept) if request.accept else MIMEAccept()
-    media_type = negotiation.choose(offered, accept, request.format_name, graph)
-    if media_type is None:
-        return _error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
-    if result.kind == "boolean":
-        return Answer(200, media_type, result.serialize(media_type))
-    try:
-        body = _serialise_limited(result, media_type, request.max_rows, request.max_bytes)
-        if request.max_bytes is not None and len(body) > request.max_bytes:
-            raise _TooLarge()
-    except _TooLarge:
-        return _error(422, f"The answer is larger than {request.max_bytes} bytes, this endpoint's limit "
-                           "(ALLIANCE_KG_MAX_RESULT_BYTES): add LIMIT (and OFFSET to page through it), or select "
-                           "fewer or shorter values.")
-    except _TooManyRows:
-        unit = "triples" if graph else "rows"
-        return _error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
-                           f"add LIMIT (and OFFSET to page through it) or narrow the query.")
-    except (ValueError, RuntimeError, TypeError) as failure:
-        return _error(400, f"Query could not be evaluated: {failure}")
-    return Answer(200, media_type, body)
-
-
-def _serialise_limited(result: QueryResult, media_type: str, max_rows: int, max_bytes: int | None) -> bytes:
-    raw = result._raw
-    if result.kind == "graph":
-        writer = _LineLimitedWriter(max_rows, 0, max_bytes)
-        raw.serialize(writer, ox.RdfFormat.N_TRIPLES)
-        lines = writer.value()
-        if media_type == "application/n-triples":
-            return lines
-        return ox.serialize(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES), format=GRAPH_FORMATS[media_type])
-    writer = _LineLimitedWriter(max_rows, 1, max_bytes)
-    raw.serialize(writer, ox.QueryResultsFormat.TSV)
-    table = writer.value()
-    if media_type == "text/tab-separated-values":
-        return table
-    return ox.parse_query_results(table, ox.QueryResultsFormat.TSV).serialize(format=RESULT_FORMATS[media_type])
-
-
 class InProcessExecutor:
     """Answers in the calling thread: for stores that enforce their own limits (an external endpoint)."""
 
@@ -159,7 +51,7 @@ class InProcessExecutor:
         self.store = store
 
     def run(self, request: QueryRequest) -> Answer:
-        return answer(self.store, request)
+        return answer(self.store, dataclasses.replace(request, stream_above=None))
 
     def close(self) -> None:
         pass
@@ -243,7 +135,7 @@ def _in_memory(raw: ox.Store):
     return store
 
 
-def _worker_answer(directory: str, request: QueryRequest) -> Answer:
+def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
     global _worker_store
     from service.store.on_disk import current_generation
     for attempt in range(2):
@@ -321,7 +213,26 @@ def _worker_main(connection, directory: str, network: bool, memory_mb: int | Non
             result = _worker_answer(directory, request)
         except Exception as failure:  # noqa: BLE001 -- answered, so that the worker serves on
             result = _error(500, f"The query could not be answered: {type(failure).__name__}")
-        connection.send(result)
+        if isinstance(result, Streamed):
+            _send_parts(connection, result)
+        else:
+            connection.send(result)
+
+
+def _send_parts(connection, streamed: Streamed) -> None:
+    """A streamed answer through the pipe: its header (an Answer whose body is None), the parts, an empty
+    part, then what went wrong on the way (None if nothing did). A stream the server stops reading has
+    this worker killed, so the pipe never holds the rest of an answer when the next request comes."""
+    connection.send(Answer(200, streamed.media_type, None))
+    failure = None
+    try:
+        streamed.write(connection.send_bytes)
+    except MemoryError:
+        failure = _over_memory_message(_memory_mb)
+    except Exception as stopped:  # noqa: BLE001 -- over a limit the second time (RAND(), NOW()), or the engine
+        failure = f"The answer was stopped part way: {type(stopped).__name__} {stopped}".rstrip()
+    connection.send_bytes(b"")
+    connection.send(failure)
 
 
 class _Worker:
@@ -450,9 +361,13 @@ class ProcessExecutor:
         if not self._slots.acquire(blocking=False):
             raise QueryBusy(f"The server is answering {self.slots} queries, its limit; try again in a moment.")
         try:
-            return self._run(request)
-        finally:
+            result = self._run(request)
+        except BaseException:
             self._slots.release()
+            raise
+        if not isinstance(result.body, _Stream):
+            self._slots.release()
+        return result  # a stream releases the slot, and its worker, when it ends
 
     def _over_time(self) -> QueryTimeout:
         self.timeouts += 1
@@ -479,17 +394,22 @@ class ProcessExecutor:
                 raise self._over_time()
             result = worker.connection.recv()
         except (EOFError, OSError):  # the worker died under the query (or close() killed it)
-            if self._closing:
-                raise QueryAborted("The server is stopping; try again in a moment.") from None
-            worker.process.join(1)
-            exitcode = worker.process.exitcode
-            self._replace(worker)
-            if self.memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
-                raise QueryAborted(_over_memory_message(self.memory_mb)) from None
-            raise QueryAborted("The process answering the query stopped (out of memory?); "
-                               "narrow the query and try again.") from None
+            raise self._died(worker) from None
+        if result.body is None:  # the parts follow
+            return Answer(result.status, result.media_type, _Stream(self, worker, deadline))
         self._idle.put(worker)
         return result
+
+    def _died(self, worker: _Worker) -> QueryAborted:
+        if self._closing:
+            return QueryAborted("The server is stopping; try again in a moment.")
+        worker.process.join(1)
+        exitcode = worker.process.exitcode
+        self._replace(worker)
+        if self.memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
+            return QueryAborted(_over_memory_message(self.memory_mb))
+        return QueryAborted("The process answering the query stopped (out of memory?); "
+                            "narrow the query and try again.")
 
     def close(self) -> None:
         """Kill every worker: a request thread waiting on one answers now (503), not at the time limit.
@@ -504,3 +424,76 @@ class ProcessExecutor:
         self._idle.put(None)
         for worker in workers:
             worker.process.join(5)
+
+
+class _Stream:
+    """The parts of a streamed answer as they come through its worker's pipe, for the response to send
+    on one by one. The worker and the query slot are the stream's until the last part is read. Closed
+    before that (a client gone mid-answer), or at the time limit (a timer: the request thread may be
+    blocked on a slow client, not reading), the stream has its worker killed, which frees the CPU at
+    once. A failure after the first part (the limit, a worker gone) is raised from the iteration: the
+    response is then cut short, never completed (HTTP: the last chunk missing)."""
+
+    def __init__(self, executor: ProcessExecutor, worker: _Worker, deadline: float):
+        self._executor, self._worker, self._deadline = executor, worker, deadline
+        self._lock = threading.Lock()
+        self._expired = False
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        worker = self._worker
+        if worker is None:
+            if self._expired:
+                raise self._executor._over_time()
+            raise StopIteration
+        try:
+            if not worker.connection.poll(max(0.0, self._deadline - time.monotonic())):
+                self._expire()
+                raise self._executor._over_time()
+            part = worker.connection.recv_bytes()
+            if part:
+                return part
+            failure = worker.connection.recv()
+        except (EOFError, OSError):
+            if not self._release(worker):  # the timer (or close) killed it
+                raise self._executor._over_time() from None
+            raise self._executor._died(worker) from None
+        self._end(kill=False)
+        if failure:
+            raise QueryAborted(failure)
+        raise StopIteration
+
+    def _release(self, worker: _Worker | None = None) -> _Worker | None:
+        """Take the worker from the stream (once: the timer and the request thread may both try) and give
+        back the query slot; the worker taken, or None if it was taken before."""
+        with self._lock:
+            taken, self._worker = self._worker, None
+            if taken is None or (worker is not None and taken is not worker):
+                return None
+        self._timer.cancel()
+        self._executor._slots.release()
+        return taken
+
+    def _end(self, kill: bool) -> None:
+        worker = self._release()
+        if worker is None:
+            return
+        if kill:
+            self._executor._replace(worker)
+        else:
+            self._executor._idle.put(worker)
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._end(kill=True)
+
+    def close(self) -> None:
+        """Stop reading: a worker still sending is killed (and replaced)."""
+        self._end(kill=True)
+
+    __del__ = close

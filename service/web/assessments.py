@@ -26,7 +26,7 @@ def _runner():
         answer = executor.run(QueryRequest(query=text, accept="application/sparql-results+json"))
         if answer.status != 200:
             raise _QueryFailed(answer.body.decode("utf-8", "replace"))
-        bindings = json.loads(answer.body)["results"]["bindings"]
+        bindings = json.loads(answer.content())["results"]["bindings"]
         return [{k: v["value"] for k, v in row.items()} for row in bindings]
     return run
 

@@ -105,8 +105,22 @@ def sparql() -> Response:
         return error(503, str(stopped), {"Retry-After": "5" if isinstance(stopped, QueryBusy) else "60"})
     if answer.status != 200:
         return error(answer.status, answer.body.decode())
-    return Response(answer.body, status=200, content_type=answer.media_type + "; charset=utf-8",
-                    headers={"Vary": "Accept"})
+    content_type = answer.media_type + "; charset=utf-8"
+    if isinstance(answer.body, bytes):
+        return Response(answer.body, status=200, content_type=content_type, headers={"Vary": "Accept"})
+    # a large answer, sent on part by part as the worker writes it; the server closes the parts when the
+    # response ends, however it ends (a client gone mid-answer: the worker is killed)
+    response = Response(_parts(answer.body), status=200, content_type=content_type, headers={"Vary": "Accept"})
+    response.call_on_close(answer.body.close)
+    return response
+
+
+def _parts(stream):
+    try:
+        yield from stream
+    except QueryTimeout:
+        record_timeout()
+        raise
 
 
 def _utf8_body() -> str | None:

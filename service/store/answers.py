@@ -1,0 +1,238 @@
+"""A query's answer, serialised once in its final format within the row and byte limits; large ones in parts.
+
+The answer is written by the engine straight in the format the client asked for, through a sink that
+counts its bytes and its rows as they pass (rows are counted in the bytes themselves: a line of TSV, a
+`<result>` of XML, an object of the JSON `bindings` array; the triples of a graph one by one). An
+answer of up to `stream_above` bytes is kept and returned whole. A larger one is not kept: the sink
+goes on counting, so that both limits are decided (422) before the first byte leaves; then the query
+is evaluated a second time and its answer written in parts to the caller (the worker's pipe, then the
+HTTP response), so that no process holds it whole. A result over a limit is refused, never truncated.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from service.store import negotiation
+from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS
+from service.store.syntax_errors import explain
+
+STREAM_ABOVE = 1 << 20  # bytes: a larger answer is sent in parts (a second evaluation), never held whole
+PART_BYTES = 1 << 16    # the size of a part through the pipe and into the response
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base_iri: str | None = None
+    accept: str = ""
+    format_name: str | None = None
+    max_rows: int = 100_000
+    max_bytes: int | None = None  # the answer's size in bytes, in its final format
+    stream_above: int | None = STREAM_ABOVE  # None: always answered whole
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    media_type: str
+    # the bytes; or the parts of a streamed answer (an iterator: close() drops the rest); None in the
+    # header a worker sends before the parts
+    body: bytes | Iterator[bytes] | None
+
+    def content(self) -> bytes:
+        """The whole body, the parts of a streamed one joined (for callers that need it all at once)."""
+        return self.body if isinstance(self.body, bytes) else b"".join(self.body)
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """An answer within the limits but larger than `stream_above`: `write(send)` evaluates the query again
+    and hands its answer to `send` in parts of about PART_BYTES; it raises if the second evaluation
+    goes over a limit (a query with RAND() or NOW() may answer differently twice)."""
+    media_type: str
+    write: Callable[[Callable[[bytes], None]], None]
+
+
+class TooManyRows(Exception):
+    pass
+
+
+class TooLarge(Exception):
+    pass
+
+
+def error(status: int, message: str) -> Answer:
+    return Answer(status, "text/plain", (message.rstrip() + "\n").encode())
+
+
+# How rows show in the bytes of each format: (the mark counted once per row, the mark whose presence makes
+# the count a lower bound only, how many marks precede the rows). A JSON string escapes every '"', so '{"'
+# after '[' or ',' starts a row (the bindings of a row are separated by ',"'); only an empty row, '{}',
+# has no such mark, and '{}' may also be in a string. An XML text escapes every '<'. A TSV term escapes
+# its line breaks; a CSV one is quoted when it holds one.
+_MARKS = {
+    "text/tab-separated-values": ((b"\n",), None, 1),
+    "application/sparql-results+xml": ((b"<result>",), None, 0),
+    "application/sparql-results+json": ((b'[{"', b',{"'), b"{}", 0),
+    "text/csv": ((b"\r\n",), b'"', 1),
+}
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_CSV_QUOTED = re.compile(rb'"(?:[^"]|"")*"')
+
+
+def _exact_rows(data: bytes, media_type: str) -> int:
+    """The rows of a whole answer, when its marks alone are not enough: strings taken out first."""
+    if media_type == "text/csv":
+        return _CSV_QUOTED.sub(b"", data).count(b"\r\n") - 1
+    stripped = _JSON_STRING.sub(b"", data)
+    return stripped.count(b"[{") + stripped.count(b",{")
+
+
+class _Sink:
+    """A file-like sink for the engine's serialiser: counts bytes and rows, refuses past the limits,
+    keeps what it is given up to `keep` bytes (then keeps nothing more, and counts on), or passes it
+    on to `send` in parts."""
+
+    def __init__(self, media_type: str, max_rows: int, max_bytes: int | None, keep: int | None,
+                 send: Callable[[bytes], None] | None = None):
+        self.marks, self.unsure_mark, self.header_marks = _MARKS.get(media_type, ((), None, 0))
+        self.media_type, self.max_rows, self.max_bytes = media_type, max_rows, max_bytes
+        self.keep, self.send = keep, send
+        self.size, self.marked, self.unsure = 0, 0, False
+        self.parts: list[bytes] = []
+        self.kept = True
+        self._tail = b""
+        self._tail_length = max((len(mark) for mark in self.marks), default=1) - 1  # '{}' is shorter than '{"'
+        self._waiting = bytearray()
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.size += len(data)
+        if self.max_bytes is not None and self.size > self.max_bytes:
+            raise TooLarge()
+        if self.marks:
+            joined = self._tail + data  # a mark may straddle two writes
+            self.marked += sum(joined.count(mark) for mark in self.marks)
+            self.unsure = self.unsure or (self.unsure_mark is not None and self.unsure_mark in joined)
+            self._tail = joined[len(joined) - self._tail_length:]
+            # a count that is a lower bound stops the answer early (a CSV count with quotes is not one)
+            if not (self.unsure and self.media_type == "text/csv") and self.marked - self.header_marks > self.max_rows:
+                raise TooManyRows()
+        if self.send is not None:
+            self._waiting += data
+            if len(self._waiting) >= PART_BYTES:
+                self.send(bytes(self._waiting))
+                self._waiting.clear()
+        elif self.kept:
+            if self.keep is not None and self.size > self.keep:
+                self.kept, self.parts = False, []
+            else:
+                self.parts.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        if self.send is not None and self._waiting:
+            self.send(bytes(self._waiting))
+            self._waiting.clear()
+
+    def rows(self, body: bytes | None) -> int | None:
+        """The rows written, or None when only a second count can tell (a large JSON answer with an
+        empty row or a '{}' in a string, a large CSV answer with a quoted term)."""
+        if not self.unsure:
+            return self.marked - self.header_marks
+        return _exact_rows(body, self.media_type) if body is not None else None
+
+
+class _CountedTriples:
+    """The triples of a graph answer, counted as the serialiser takes them."""
+
+    def __init__(self, triples, max_rows: int):
+        self.triples, self.max_rows, self.count = iter(triples), max_rows, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        triple = next(self.triples)
+        self.count += 1
+        if self.count > self.max_rows:
+            raise TooManyRows()
+        return triple
+
+
+def _evaluate(store, request: QueryRequest):
+    return store.query(request.query, default_graphs=request.default_graphs,
+                       named_graphs=request.named_graphs, base_iri=request.base_iri)
+
+
+def _write(result, media_type: str, sink: _Sink, max_rows: int) -> None:
+    if result.kind == "graph":
+        ox.serialize(_CountedTriples(result._raw, max_rows), sink, GRAPH_FORMATS[media_type])
+    else:
+        result._raw.serialize(sink, RESULT_FORMATS[media_type])
+    sink.finish()
+
+
+def _count_rows(store, request: QueryRequest) -> None:
+    """A second evaluation that only counts rows, as TSV lines (raises TooManyRows past the limit)."""
+    tsv = "text/tab-separated-values"
+    _write(_evaluate(store, request), tsv, _Sink(tsv, request.max_rows, None, keep=0), request.max_rows)
+
+
+def answer(store, request: QueryRequest) -> Answer | Streamed:
+    """Evaluate, negotiate the format, enforce the row and byte limits, serialise. Errors become 4xx answers;
+    an answer larger than `request.stream_above` bytes comes back as Streamed."""
+    try:
+        result = _evaluate(store, request)
+    except SyntaxError as syntax:
+        return error(400, f"Malformed query: {explain(request.query, str(syntax))}")
+    except (ValueError, RuntimeError, TypeError) as failure:  # e.g. an unknown function
+        return error(400, f"Query could not be evaluated: {failure}")
+    graph = result.kind == "graph"
+    offered = list(GRAPH_FORMATS if graph else RESULT_FORMATS)
+    if result.kind == "boolean":
+        offered = offered[:2]  # CSV and TSV have no boolean form
+    accept = parse_accept_header(request.accept, MIMEAccept) if request.accept else MIMEAccept()
+    media_type = negotiation.choose(offered, accept, request.format_name, graph)
+    if media_type is None:
+        return error(406, f"None of the requested media types can be produced; offered: {', '.join(offered)}.")
+    if result.kind == "boolean":
+        return Answer(200, media_type, result.serialize(media_type))
+    counted = "" if graph else media_type  # a graph's triples are counted one by one, not in its bytes
+    sink = _Sink(counted, request.max_rows, request.max_bytes, request.stream_above)
+    try:
+        _write(result, media_type, sink, request.max_rows)
+        body = b"".join(sink.parts) if sink.kept else None
+        rows = None if graph else sink.rows(body)
+        if rows is None and not graph:
+            _count_rows(store, request)
+        elif rows is not None and rows > request.max_rows:
+            raise TooManyRows()
+    except TooLarge:
+        return error(422, f"The answer is larger than {request.max_bytes} bytes, this endpoint's limit "
+                          "(ALLIANCE_KG_MAX_RESULT_BYTES): add LIMIT (and OFFSET to page through it), or select "
+                          "fewer or shorter values.")
+    except TooManyRows:
+        unit = "triples" if graph else "rows"
+        return error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
+                          f"add LIMIT (and OFFSET to page through it) or narrow the query.")
+    except (ValueError, RuntimeError, TypeError) as failure:
+        return error(400, f"Query could not be evaluated: {failure}")
+    if body is not None:
+        return Answer(200, media_type, body)
+
+    def write(send: Callable[[bytes], None]) -> None:
+        sink = _Sink(counted, request.max_rows, request.max_bytes, None, send)
+        _write(_evaluate(store, request), media_type, sink, request.max_rows)
+    return Streamed(media_type, write)

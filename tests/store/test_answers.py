@@ -1,0 +1,81 @@
+"""An answer is counted in its own bytes: the row limit holds to the row and the byte limit to the byte in
+every format, kept whole or sent in parts, with terms that look like row marks (quotes, line breaks,
+'},{"', '{}') and with empty rows; the parts join to the answer kept whole."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pyoxigraph as ox
+import pytest
+
+from service.store.answers import Answer, QueryRequest, Streamed, answer
+from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore
+
+ROWS = 3000
+TRICKY = 'x,"y"\r\nz {} },{" [{"a" <result>'  # every row mark of every format, inside a literal
+QUERIES = {
+    "solutions": "SELECT ?s ?o ?none WHERE { ?s ?p ?o OPTIONAL { ?s <http://e/q> ?none } }",
+    "empty rows": "SELECT ?none WHERE { ?s ?p ?o OPTIONAL { ?s <http://e/q> ?none } }",
+    "graph": "CONSTRUCT WHERE { ?s ?p ?o }",
+}
+CASES = [(name, media_type) for name in QUERIES
+         for media_type in (GRAPH_FORMATS if name == "graph" else RESULT_FORMATS)]
+
+
+@pytest.fixture(scope="module")
+def store():
+    made = OxigraphStore()
+    made.add_quads(ox.Quad(ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"),
+                           ox.Literal(TRICKY if i % 7 == 0 else f"v{i}")) for i in range(ROWS))
+    return made
+
+
+def run(store, query: str, media_type: str, **limits) -> tuple[int | str, bytes]:
+    """(status, body), the status "parts" for an answer sent in parts (their bytes joined)."""
+    result = answer(store, QueryRequest(query, accept=media_type, **limits))
+    if isinstance(result, Streamed):
+        parts: list[bytes] = []
+        result.write(parts.append)
+        assert parts and all(parts), "parts are never empty"
+        return "parts", b"".join(parts)
+    assert isinstance(result, Answer)
+    return result.status, result.body
+
+
+def count(body: bytes, media_type: str) -> int:
+    if media_type in GRAPH_FORMATS:
+        return sum(1 for _ in ox.parse(body, format=GRAPH_FORMATS[media_type]))
+    if media_type == "text/csv":
+        return len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
+    return sum(1 for _ in ox.parse_query_results(body, format=RESULT_FORMATS[media_type]))
+
+
+@pytest.mark.parametrize("name, media_type", CASES, ids=[f"{n}-{m}" for n, m in CASES])
+def test_the_row_limit_holds_to_the_row_whole_or_in_parts(store, name, media_type):
+    query = QUERIES[name]
+    status, whole = run(store, query, media_type, max_rows=ROWS, stream_above=None)
+    assert status == 200 and count(whole, media_type) == ROWS
+    assert run(store, query, media_type, max_rows=ROWS, stream_above=1000) == ("parts", whole)
+    for stream_above in (None, 1000):
+        status, body = run(store, query, media_type, max_rows=ROWS - 1, stream_above=stream_above)
+        unit = "triples" if name == "graph" else "rows"
+        assert status == 422 and f"more than {ROWS - 1} {unit}".encode() in body
+
+
+@pytest.mark.parametrize("name, media_type", CASES, ids=[f"{n}-{m}" for n, m in CASES])
+def test_the_byte_limit_holds_to_the_byte_whole_or_in_parts(store, name, media_type):
+    query = QUERIES[name]
+    _, whole = run(store, query, media_type, stream_above=None)
+    for stream_above in (None, 1000):
+        kept = "parts" if stream_above else 200
+        assert run(store, query, media_type, max_bytes=len(whole), stream_above=stream_above) == (kept, whole)
+        status, body = run(store, query, media_type, max_bytes=len(whole) - 1, stream_above=stream_above)
+        assert status == 422 and f"larger than {len(whole) - 1} bytes".encode() in body
+
+
+def test_a_small_answer_is_kept_whole_and_a_boolean_is_never_in_parts(store):
+    assert run(store, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3", "application/sparql-results+json",
+               stream_above=1000)[0] == 200
+    assert run(store, "ASK { ?s ?p ?o }", "application/sparql-results+json", stream_above=1) == \
+        (200, b'{"head":{},"boolean":true}')
