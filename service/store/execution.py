@@ -283,6 +283,9 @@ class ProcessExecutor:
         # (which follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
         os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
         from multiprocessing import forkserver
+
+        from service.store import temporary
+        temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
         forkserver.ensure_running()
         os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
         self.timeouts = 0

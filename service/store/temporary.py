@@ -5,10 +5,15 @@ each start removes the temporary stores of servers it can prove dead: a folder w
 every live server holds on its store, on_disk.py) can be taken. The kernel drops a flock with the
 process, so a free lock is proof; folders younger than a minute are left alone, as their server may
 be between creating the folder and locking it.
+
+multiprocessing's temporary folder, where the query workers' fork server listens, is made one of these
+too (`for_multiprocessing`): left to itself it is a `pymp-*` folder that a SIGKILL leaves for good.
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
+import multiprocessing.process
 import shutil
 import tempfile
 import time
@@ -17,19 +22,37 @@ from pathlib import Path
 from service.store.on_disk import LOCK
 
 PREFIX = "alliance-kg-store-"
+RUN_PREFIX = "akg-run-"  # short: the fork server's socket path inside it must fit in 107 bytes
 GRACE_SECONDS = 60
+_held_locks = []  # the open files whose flock marks this process's run folder as alive
 
 
-def create() -> Path:
-    """A new temporary store folder, after removing those of dead servers."""
+def create(prefix: str = PREFIX) -> Path:
+    """A new temporary folder, after removing those of dead servers."""
     remove_stale()
-    return Path(tempfile.mkdtemp(prefix=PREFIX))
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def for_multiprocessing() -> None:
+    """Give multiprocessing a temporary folder of ours, locked for this process's life and removed at
+    its exit, before it makes its own. multiprocessing offers no public way to choose it: its own
+    `get_temp_dir` reads the `tempdir` entry set here."""
+    config = multiprocessing.process.current_process()._config
+    if config.get("tempdir"):
+        return  # made already (once per process): the fork server, if running, listens there
+    folder = create(RUN_PREFIX)
+    handle = open(folder / LOCK, "a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    _held_locks.append(handle)
+    config["tempdir"] = str(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def remove_stale(parent: Path | None = None, grace: float = GRACE_SECONDS) -> list[Path]:
-    """Remove the temporary stores under `parent` (the system's temporary folder) whose server is dead."""
+    """Remove the temporary folders under `parent` (the system's temporary folder) whose server is dead."""
     removed = []
-    for folder in Path(parent or tempfile.gettempdir()).glob(PREFIX + "*"):
+    base = Path(parent or tempfile.gettempdir())
+    for folder in [*base.glob(PREFIX + "*"), *base.glob(RUN_PREFIX + "*")]:
         lock = folder / LOCK
         try:
             if time.time() - lock.stat().st_mtime < grace:

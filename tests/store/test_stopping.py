@@ -122,13 +122,16 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig, to_gro
                 pass
     if sig == signal.SIGKILL:
         assert stores[0].exists()  # nobody was left to remove it ...
+        runs = list(tmp_path.glob(temporary.RUN_PREFIX + "*"))
+        assert len(runs) == 1 and not list(tmp_path.glob("pymp-*"))  # ... nor the fork server's folder
         past = time.time() - temporary.GRACE_SECONDS - 1
-        os.utime(stores[0] / "LOCK", (past, past))
+        for folder in (stores[0], runs[0]):
+            os.utime(folder / "LOCK", (past, past))
         process, _url = start_server(tmp_path)  # ... so the next start does
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
     assert not stores[0].exists()
-    assert not list(tmp_path.glob(temporary.PREFIX + "*"))
+    assert not list(tmp_path.iterdir())  # nor the fork server's folder (multiprocessing's pymp-*, before)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
@@ -148,7 +151,7 @@ def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig):
         while in_session(process.pid) and time.monotonic() - started < 5:
             time.sleep(0.05)
         assert not alive(in_session(process.pid))
-        assert not list(tmp_path.glob(temporary.PREFIX + "*")), process.stderr.read().decode()[-2000:]
+        assert not list(tmp_path.iterdir()), process.stderr.read().decode()[-2000:]
     finally:
         for leftover in in_session(process.pid):
             leftover.kill()
