@@ -52,7 +52,7 @@ def few_rows(shipped):
 
 @pytest.fixture(scope="module")
 def few_bytes(shipped):
-    app, url, server = make(shipped, MAX_RESULT_ROWS=1_000_000, MAX_RESULT_BYTES=5_000_000)
+    app, url, server = make(shipped, MAX_RESULT_ROWS=1_000_000, MAX_RESULT_BYTES=12_000_000)
     yield app, url
     server.close()
     app.extensions["alliance_kg.close"]()
@@ -101,15 +101,15 @@ def test_the_row_limit_still_answers_422_for_a_large_answer(few_rows, media_type
 def test_the_byte_limit_still_answers_422_for_a_large_answer_and_passes_one_below_it(few_bytes):
     _app, url = few_bytes
     json_results = "application/sparql-results+json"
-    over = requests.get(f"{url}/sparql", params={"query": ALL + " LIMIT 40000"},  # about 10 MB
+    over = requests.get(f"{url}/sparql", params={"query": ALL + " LIMIT 60000"},  # about 15 MB
                         headers={"Accept": json_results}, timeout=60)
-    assert over.status_code == 422 and "larger than 5000000 bytes" in over.text
-    under = requests.get(f"{url}/sparql", params={"query": ALL + " LIMIT 12000"},  # about 3 MB, in parts
+    assert over.status_code == 422 and "larger than 12000000 bytes" in over.text
+    under = requests.get(f"{url}/sparql", params={"query": ALL + " LIMIT 40000"},  # about 10 MB, in parts
                          headers={"Accept": json_results}, timeout=60)
     assert under.status_code == 200 and under.headers.get("Transfer-Encoding") == "chunked"
-    assert STREAM_ABOVE < len(under.content) <= 5_000_000
+    assert STREAM_ABOVE < len(under.content) <= 12_000_000
     assert len(ox.parse_query_results(under.content, format=ox.QueryResultsFormat.JSON).variables) == 3
-    assert parsed_count(under.content, json_results) == 12_000
+    assert parsed_count(under.content, json_results) == 40_000
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
