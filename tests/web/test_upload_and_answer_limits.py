@@ -3,6 +3,7 @@ reads over the row or byte limit, an answer's bytes, a query worker's memory. Ea
 the message naming the limit and setting, the time, and (where it is the point) the memory."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import tracemalloc
@@ -29,6 +30,28 @@ def limited(shipped):
     yield app, url
     server.close()
     app.extensions["alliance_kg.close"]()
+
+
+@contextlib.contextmanager
+def workers_peak(app, field: str, every: float):
+    """The largest `field` of psutil's memory_info ("rss", "vms") of any query worker while the block
+    runs, sampled every `every` seconds: the workers only, as the suite's other children (Virtuoso,
+    Java) are not capped. A one-item list, read after the block."""
+    peak, done = [0], threading.Event()
+
+    def watch():
+        while not done.wait(every):
+            for pid in app.extensions["alliance_kg.executor"].worker_pids():
+                try:
+                    peak[0] = max(peak[0], getattr(psutil.Process(pid).memory_info(), field))
+                except psutil.NoSuchProcess:
+                    pass
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        yield peak
+    finally:
+        done.set()
 
 
 def timed(method, url, **kwargs):
@@ -105,18 +128,7 @@ def test_a_worker_reading_a_new_generation_stays_far_below_its_memory_cap(limite
     to reserve its own 64 MB malloc arena: 700+ MB of the 1024 MB cap for a 100k-quad graph, and under
     load one more thread failed to start and aborted the worker (a 503 for a small query)."""
     app, url = limited
-    peak, done = [0], threading.Event()
-
-    def watch():  # the query workers only: the suite's other children (Virtuoso, Java) are not capped
-        while not done.wait(0.002):
-            for pid in app.extensions["alliance_kg.executor"].worker_pids():
-                try:
-                    peak[0] = max(peak[0], psutil.Process(pid).memory_info().vms)
-                except psutil.NoSuchProcess:
-                    pass
-
-    threading.Thread(target=watch, daemon=True).start()
-    try:
+    with workers_peak(app, "vms", every=0.002) as peak:
         for round_ in range(3):
             written = requests.put(f"{url}/rdf-graphs", params={"graph": f"{SMALL_GRAPH}/{round_}"},
                                    data="<urn:a> <urn:b> <urn:c> .", timeout=60,
@@ -125,8 +137,6 @@ def test_a_worker_reading_a_new_generation_stays_far_below_its_memory_cap(limite
             asked = requests.get(f"{url}/sparql", params={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
                                  headers={"Accept": "application/sparql-results+json"}, timeout=30)
             assert asked.status_code == 200 and asked.json()["boolean"] is True
-    finally:
-        done.set()
     assert peak[0] < MEMORY_MB * 2**20 // 2, f"worker address space peaked at {peak[0] >> 20} MB"
     print(f"worker address space at most {peak[0] >> 20} MB of the {MEMORY_MB} MB cap")
 
@@ -153,21 +163,8 @@ def test_a_query_over_the_worker_memory_cap_gets_503_naming_it(limited):
     app, url = limited
     doubled = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
     query = f'SELECT (STRLEN(?s26) AS ?n) WHERE {{ BIND("{"x" * 1000}" AS ?s0) {doubled} }}'  # 64 GB
-    peak, done = [0], threading.Event()
-
-    def watch():  # the largest resident size of any worker while the query runs
-        while not done.wait(0.02):
-            for pid in app.extensions["alliance_kg.executor"].worker_pids():
-                try:
-                    peak[0] = max(peak[0], psutil.Process(pid).memory_info().rss)
-                except psutil.NoSuchProcess:
-                    pass
-
-    threading.Thread(target=watch, daemon=True).start()
-    try:
+    with workers_peak(app, "rss", every=0.02) as peak:  # the largest resident size of any worker
         response, seconds = timed("GET", f"{url}/sparql", params={"query": query})
-    finally:
-        done.set()
     assert response.status_code == 503, response.text
     assert f"more than {MEMORY_MB} MB" in response.text and "ALLIANCE_KG_WORKER_MEMORY_MB" in response.text
     assert seconds < 15 and peak[0] < (MEMORY_MB + 64) * 2**20, (seconds, peak[0] >> 20)
