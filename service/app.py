@@ -63,8 +63,8 @@ def create_app(config: dict | None = None, store=None) -> Flask:
                                    network=bool(settings["ALLOWED_SERVICES"]), slots=settings["QUERY_SLOTS"],
                                    memory_mb=settings["WORKER_MEMORY_MB"], snapshot=snapshot)
         cleanups.insert(0, executor.close)
-        if snapshot is not None:
-            persistent.commit()
+        if snapshot is not None:  # written while the workers answer from their copy of the snapshot
+            persistent.commit_in_background()
         store = persistent
         # imported once the query workers' fork server has been started: it comes up meanwhile
         from service.graph.writes import Writer

@@ -76,7 +76,8 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     from service.store.on_disk import StoreDamaged, StoreInUse
     started = time.perf_counter()
     stopping = [lambda: None]  # what a stop must close: nothing yet, then the app's close
-    _stop_on_signals(lambda: stopping[0]())  # from the start: a stop while loading removes a temporary store
+    failed = []  # a failure after the server began to answer: the stop it causes exits with status 1
+    _stop_on_signals(lambda: stopping[0](), failed)  # from the start: a stop while loading removes a temporary store
     try:
         config = load_config({"HOST": host, "PORT": port, "THREADS": threads, "STORE_DIR": store_dir,
                               "WRITE_KEY_FILE": write_key_file, "WRITE_GUARD": False if no_write_guard else None,
@@ -92,6 +93,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     return_freed_memory()  # the in-memory graph copied to disk is gone: its pages go back to the system
     report = app.extensions["alliance_kg.load_report"]
     store = app.extensions["alliance_kg.store"]
+    _stop_if_the_first_commit_fails(store, failed)
     where = config["STORE_DIR"] or "a temporary folder"
     if report is not None:
         click.echo(f"alliance-kg: {report.asserted_triples} asserted + {report.entailed_triples} entailed triples "
@@ -112,7 +114,7 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
     server.run()
 
 
-def _stop_on_signals(close) -> None:
+def _stop_on_signals(close, failed: list) -> None:
     """SIGTERM and SIGINT: stop the query workers first (a request waiting on one then answers 503 at
     once, so waitress's shutdown need not wait for it), remove a temporary store, then leave the loop."""
     import signal
@@ -120,10 +122,32 @@ def _stop_on_signals(close) -> None:
     def stop(signum, _frame):
         click.echo(f"alliance-kg: {signal.Signals(signum).name}: stopping", err=True)
         close()
-        raise SystemExit(0)  # waitress's loop ends on it
+        raise SystemExit(1 if failed else 0)  # waitress's loop ends on it
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+
+
+def _stop_if_the_first_commit_fails(store, failed: list) -> None:
+    """A first start answers before its store is written to disk (PersistentStore.commit_in_background):
+    should writing it fail, the server says why and stops, with exit status 1, as a failure before it
+    answered would have stopped it."""
+    import os
+    import signal
+    import threading
+
+    from service.store.on_disk import PersistentStore, StoreStopped
+    if not isinstance(store, PersistentStore):
+        return
+
+    def watch():
+        failure = store.wait_committed()
+        if failure is not None and not isinstance(failure, StoreStopped):
+            click.echo(f"alliance-kg: cannot go on: the store in {store.directory} could not be written "
+                       f"({type(failure).__name__}: {failure})", err=True)
+            failed.append(failure)
+            os.kill(os.getpid(), signal.SIGTERM)  # the stop handler runs in the main thread, as for a user's stop
+    threading.Thread(target=watch, name="first-commit-watch", daemon=True).start()
 
 
 def _check_address(host: str, port: int) -> None:

@@ -135,13 +135,21 @@ def _in_memory(raw: ox.Store):
     return store
 
 
+def _holds_the_first_generation(directory: str) -> bool:
+    """Whether this worker's copy is of the store `directory`, which has no current generation yet: then
+    the copy is the first generation, which the server is writing to disk (preload's snapshot)."""
+    return _worker_store is not None and _worker_store[0][0] == directory
+
+
 def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
     global _worker_store
     from service.store.on_disk import current_generation
     for attempt in range(2):
         generation = current_generation(Path(directory))
         if generation is None:
-            return _error(503, "The store is not ready yet.")
+            if not _holds_the_first_generation(directory):
+                return _error(503, "The store is not ready yet.")
+            generation = _worker_store[0][1]
         try:
             if _worker_store is None or _worker_store[0] != (directory, generation):
                 _worker_store = None  # the old copy goes before the new one comes
@@ -153,7 +161,7 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
             return _error(400, "Query refused: it tried to open a network connection, which this endpoint "
                                f"never does ({denied}).")
         except OSError as failure:
-            if _worker_store is not None and current_generation(Path(directory)) == generation:
+            if _worker_store is not None and (current_generation(Path(directory)) or generation) == generation:
                 # not the store (in memory, still current): a SERVICE endpoint that failed
                 return _error(502, f"A SERVICE endpoint could not be queried: {failure}")
             _worker_store = None  # the generation went away while it was copied: read the next one
@@ -200,8 +208,8 @@ def _worker_main(connection, directory: str, network: bool, memory_mb: int | Non
     from service.store.on_disk import current_generation
     _worker_start(network, memory_mb)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while current_generation(Path(directory)) is None:  # a first start: the server is still committing
-        time.sleep(0.02)
+    while current_generation(Path(directory)) is None and not _holds_the_first_generation(directory):
+        time.sleep(0.02)  # a first start whose generation this fork server did not copy: wait until it is written
     _worker_answer(directory, QueryRequest("ASK {}"))
     connection.send(os.getpid())
     while True:

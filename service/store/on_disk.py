@@ -58,6 +58,10 @@ class StoreDamaged(OSError):
     """CURRENT does not name a usable generation: starting would mean rebuilding over the writes kept."""
 
 
+class StoreStopped(Exception):
+    """The server stopped while its first generation was written (`commit_in_background`)."""
+
+
 def generation_name(number: int) -> str:
     return f"{PREFIX}{number:08d}"
 
@@ -105,9 +109,18 @@ class PersistentStore:
             raise
         self._remove_unused()
         self._prepared: Path | None = None
+        self._committed = threading.Event()  # cleared while commit_in_background works
+        self._committed.set()
+        self._commit_failure: BaseException | None = None
+        self._committing: threading.Thread | None = None
+        self._stopping = False
 
     def close(self) -> None:
-        """Let another server open the folder (the lock goes with the process in any case)."""
+        """Let another server open the folder (the lock goes with the process in any case); a commit
+        still working in the background stops first."""
+        self._stopping = True
+        if self._committing is not None:
+            self._committing.join()
         self._reader = OxigraphStore()
         self._lock_file.close()
 
@@ -171,6 +184,7 @@ class PersistentStore:
         of quads, or an in-memory OxigraphStore, which Oxigraph dumps itself), and no RocksDB store yet;
         `commit()` finishes it. Apart from `commit` so that the first start can let go of its in-memory
         graph, and start the query workers' fork server copying the file, before RocksDB is written."""
+        self._wait_committed()
         with self._lock:
             target = self.directory / self.next_generation
             shutil.rmtree(target, ignore_errors=True)
@@ -187,24 +201,62 @@ class PersistentStore:
         """Make a new generation holding exactly these quads (and these named graphs, even if empty), or
         without `quads` the one `prepare` began. `changed_graphs` (what an external store rewrites) is
         not needed: a generation is written whole."""
+        self._wait_committed()
         with self._lock:
             if quads is not None:
                 self.prepare(quads, graphs)
-            target, self._prepared = self._prepared, None
-            if target is None or target.name != self.next_generation:
-                raise ValueError("commit() without quads finishes the generation prepare() began; none was")
-            store = ox.Store(str(target))
-            pause_at("generation-begun")
-            # from the file, in parts (BULK_LOAD_QUADS): `bulk_load` would take the whole file in one go
-            parsed = ox.parse(path=target / QUADS, format=ox.RdfFormat.N_QUADS, lenient=True)
-            while (first := next(parsed, None)) is not None:
-                store.bulk_extend(itertools.chain((first,), itertools.islice(parsed, BULK_LOAD_QUADS - 1)))
-            for graph in graph_names(target / QUADS):
-                store.add_graph(ox.NamedNode(graph))
-            store.flush()
-            pause_at("change-written")
-            del store  # closes the RocksDB instance: the generation is complete and never written again
-            return self._make_current(target.name, target)
+            return self._commit_prepared()
+
+    def commit_in_background(self) -> None:
+        """`commit()` the generation `prepare` began in a thread of its own: the first start, whose query
+        workers answer from their copy of its QUADS file meanwhile, so that the server answers before
+        RocksDB is written (the larger part of a start). Until that generation is current, everything
+        else that reads or writes this store waits for it, and meets its failure as StoreDamaged;
+        `close()` stops it between two parts, leaving a generation never made current (removed at the
+        next start)."""
+        self._committed.clear()
+        self._committing = threading.Thread(target=self._commit_in_background, name="first-commit", daemon=True)
+        self._committing.start()
+
+    def _commit_in_background(self) -> None:
+        try:
+            with self._lock:
+                self._commit_prepared()
+        except BaseException as failure:  # noqa: BLE001 -- handed to every reader and to wait_committed
+            self._commit_failure = failure
+        finally:
+            self._committed.set()
+
+    def wait_committed(self) -> BaseException | None:
+        """Wait for a commit begun by `commit_in_background`; what made it fail, or None."""
+        self._committed.wait()
+        return self._commit_failure
+
+    def _wait_committed(self) -> None:
+        if (failure := self.wait_committed()) is not None:
+            raise StoreDamaged(f"the store in {self.directory} could not be written at the start "
+                               f"({type(failure).__name__}: {failure})") from failure
+
+    def _commit_prepared(self) -> str:
+        target, self._prepared = self._prepared, None
+        if target is None or target.name != self.next_generation:
+            raise ValueError("commit() without quads finishes the generation prepare() began; none was")
+        store = ox.Store(str(target))
+        pause_at("generation-begun")
+        # from the file, in parts of BULK_LOAD_QUADS lines, each loaded by the engine without the
+        # interpreter's lock (a background commit leaves the server's threads free); `bulk_load` would
+        # hold the whole file in memory at once
+        with open(target / QUADS, "rb") as lines:
+            while part := b"".join(itertools.islice(lines, BULK_LOAD_QUADS)):
+                if self._stopping:
+                    raise StoreStopped("the server stopped before the store was written")
+                store.bulk_load(input=part, format=ox.RdfFormat.N_QUADS, lenient=True)
+        for graph in graph_names(target / QUADS):
+            store.add_graph(ox.NamedNode(graph))
+        store.flush()
+        pause_at("change-written")
+        del store  # closes the RocksDB instance: the generation is complete and never written again
+        return self._make_current(target.name, target)
 
     def commit_change(self, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
                       graphs_added: Iterable[str] = (), graphs_removed: Iterable[str] = ()) -> str:
@@ -212,6 +264,7 @@ class PersistentStore:
         The current generation's table files are never written again, so the new one starts as hard
         links to them (RocksDB writes new files, it never changes one): a write costs its change and
         RocksDB's small files, not a copy of the graph. Made current in one step, as `commit`'s."""
+        self._wait_committed()
         with self._lock:
             if self.generation is None:
                 raise ValueError("commit_change needs a current generation; make the first with commit")
@@ -272,23 +325,29 @@ class PersistentStore:
                 keep.append((when, name))
         self._superseded = keep
 
-    # Reading: the Store interface, answered by the current generation.
+    # Reading: the Store interface, answered by the current generation (once the first one is written).
     def query(self, sparql, **options):
+        self._wait_committed()
         return self._reader.query(sparql, **options)
 
     def graphs(self):
+        self._wait_committed()
         return self._reader.graphs()
 
     def has_graph(self, graph):
+        self._wait_committed()
         return self._reader.has_graph(graph)
 
     def quads(self, graph=None):
+        self._wait_committed()
         return self._reader.quads(graph)
 
     def dump(self, media_type):
+        self._wait_committed()
         return self._reader.dump(media_type)
 
     def __len__(self):
+        self._wait_committed()
         return len(self._reader)
 
 

@@ -93,6 +93,8 @@ def start(store: Path, key_file: Path, env: dict, *extra: str) -> tuple[subproce
             assert process.poll() is None, "the server stopped while starting"
             try:
                 if requests.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=30).status_code == 200:
+                    # a first start answers before its store is on disk; /health reads the store: once it is
+                    assert requests.get(f"{url}/health", timeout=300).status_code == 200
                     return process, url
             except requests.RequestException:
                 pass

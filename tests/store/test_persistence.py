@@ -49,6 +49,8 @@ class Server:
                     pass
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.05)
+            # a first start answers from its workers' copy before the store is on disk; /health reads it
+            assert requests.get(f"{self.url}/health", timeout=90).status_code == 200
         except BaseException:  # not left running (with its query workers) when the test fails here
             self.process.kill()
             self.process.wait()

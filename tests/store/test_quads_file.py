@@ -2,7 +2,9 @@
 workers' fork server copies into memory at a start instead of reading RocksDB (ten times slower). It holds
 exactly the generation, is complete whenever it has its name, goes with its generation, is never copied
 into the next one by a write, and neither a kill while it is written nor one during a first start leaves
-anything that stops the store from opening."""
+anything that stops the store from opening. A first start writes RocksDB from it in the background
+(`commit_in_background`) while the workers answer from their copy: whatever reads the store in the
+server process waits for it, meets its failure, or stops it by closing the store."""
 from __future__ import annotations
 
 import os
@@ -14,10 +16,13 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 import requests
 
-from service.store.on_disk import (CURRENT, LOCK, PARTIAL, QUADS, SERVED, PersistentStore, generations,
-                                   graph_names, read_quads)
+from service.store import on_disk
+from service.store.fault_points import FAIL_VARIABLE
+from service.store.on_disk import (CURRENT, LOCK, PARTIAL, QUADS, SERVED, PersistentStore, StoreDamaged, StoreStopped,
+                                   generations, graph_names, read_quads)
 
 CLI = Path(sys.executable).with_name("alliance-kg")
 P = ox.NamedNode("urn:test:value")
@@ -91,6 +96,52 @@ def test_a_first_generation_never_made_current_is_removed_and_the_store_opens_as
     reopened.close()
 
 
+def test_a_background_commit_is_waited_for_by_every_reader_and_writer(tmp_path):
+    store = PersistentStore(tmp_path / "store")
+    store.prepare([quad(f"s{i}", i) for i in range(3000)], [G.value, EMPTY])
+    store.commit_in_background()
+    assert len(store) == 3000  # waits for the generation, then reads it
+    assert store.generation == "g00000001" and (store.directory / CURRENT).read_text().strip() == "g00000001"
+    assert sorted(store.graphs()) == sorted([G.value, EMPTY])
+    store.commit_change([quad("added", 1)], [quad("s0", 0)])
+    assert store.generation == "g00000002" and len(store) == 3000
+    assert store.wait_committed() is None
+    store.close()
+
+
+def test_a_background_commit_that_fails_is_raised_to_whatever_reads_or_writes(tmp_path, monkeypatch):
+    monkeypatch.setenv(FAIL_VARIABLE, "generation-begun")
+    store = PersistentStore(tmp_path / "store")
+    store.prepare([quad("a", 0)], [G.value])
+    store.commit_in_background()
+    assert isinstance(store.wait_committed(), OSError)
+    for use in (lambda: len(store), store.graphs, lambda: store.query("ASK {}"),
+                lambda: store.commit_change([quad("b", 1)], [])):
+        with pytest.raises(StoreDamaged, match=r"could not be written at the start \(OSError: a failure made by a test"):
+            use()
+    assert not (store.directory / CURRENT).exists()
+    store.close()
+    monkeypatch.delenv(FAIL_VARIABLE)
+    reopened = PersistentStore(tmp_path / "store")
+    assert reopened.is_empty and generations(tmp_path / "store") == []
+    reopened.close()
+
+
+def test_closing_the_store_stops_a_background_commit_between_two_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(on_disk, "BULK_LOAD_QUADS", 2)  # a part is two lines: thousands of parts
+    store = PersistentStore(tmp_path / "store")
+    store.prepare([quad(f"s{i}", i) for i in range(5000)], [G.value])
+    store.commit_in_background()
+    started = time.monotonic()
+    store.close()
+    assert time.monotonic() - started < 5
+    assert isinstance(store.wait_committed(), StoreStopped)
+    assert not (store.directory / CURRENT).exists(), "a stopped commit never names its generation"
+    reopened = PersistentStore(tmp_path / "store")
+    assert reopened.is_empty and generations(tmp_path / "store") == []
+    reopened.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -152,17 +203,22 @@ def test_a_start_writes_the_file_a_write_left_out_and_the_workers_answer_from_it
     assert not list(folder.rglob("*" + PARTIAL))
 
 
-def test_a_first_start_killed_before_its_generation_is_current_leaves_a_store_that_starts(tmp_path):
+def test_a_first_start_answers_before_its_store_is_written_and_killed_then_leaves_one_that_starts(tmp_path):
     folder, pause = tmp_path / "store", tmp_path / "pause"
     pause.mkdir()
     (pause / "armed").touch()
-    process, _url = serve(folder, {"ALLIANCE_KG_TEST_PAUSE_AT": f"generation-begun:{pause}"})
+    process, url = serve(folder, {"ALLIANCE_KG_TEST_PAUSE_AT": f"generation-begun:{pause}"})
     try:
         deadline = time.monotonic() + 300
         while not (pause / "reached").exists():  # the QUADS file written, RocksDB being loaded from it
             assert process.poll() is None and time.monotonic() < deadline, "the first start never reached its commit"
             time.sleep(0.05)
         assert (folder / "g00000001" / QUADS).exists() and not (folder / CURRENT).exists()
+        # meanwhile the query workers answer, from their copy of the QUADS file
+        found = first_answer(process, url, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
+                                           "<https://w3id.org/alliance-kg/graph/data/states> { ?s ?p ?o } }")
+        assert int(found["results"]["bindings"][0]["n"]["value"]) > 100
+        assert not (folder / CURRENT).exists()
     finally:
         kill(process)
     process, url = serve(folder)
@@ -170,6 +226,9 @@ def test_a_first_start_killed_before_its_generation_is_current_leaves_a_store_th
         found = first_answer(process, url, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH "
                                            "<https://w3id.org/alliance-kg/graph/data/states> { ?s ?p ?o } }")
         assert int(found["results"]["bindings"][0]["n"]["value"]) > 100, "the graph was built again"
+        health = requests.get(f"{url}/health", timeout=60)  # reads the store itself: once it is written
+        assert health.status_code == 200 and health.json()["quads"] > 10_000
+        assert (folder / CURRENT).read_text().strip() == "g00000001"
     finally:
         kill(process)
     assert sorted(p.name for p in folder.iterdir()) == sorted([CURRENT, LOCK, "g00000001"])

@@ -5,6 +5,7 @@ limit frees the CPU too: a second after a query's 503, no process works on it.""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -152,6 +153,27 @@ def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig):
             time.sleep(0.05)
         assert not alive(in_session(process.pid))
         assert not list(tmp_path.iterdir()), process.stderr.read().decode()[-2000:]
+    finally:
+        for leftover in in_session(process.pid):
+            leftover.kill()
+
+
+def test_a_store_that_cannot_be_written_at_the_first_start_stops_the_server(tmp_path):
+    """A first start answers before RocksDB is written (PersistentStore.commit_in_background): a failure to
+    write it (here made by the test, as a full disk would) stops the server with status 1, naming it."""
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT), ALLIANCE_KG_TEST_FAIL_AT="generation-begun")
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, said = process.communicate(timeout=60)
+        assert process.returncode == 1
+        assert re.search(r"cannot go on: the store in \S+alliance-kg-store-\S+ could not be written \(OSError: a "
+                         r"failure made by a test at generation-begun\)", said.decode()), said.decode()[-2000:]
+        started = time.monotonic()
+        while in_session(process.pid) and time.monotonic() - started < 5:
+            time.sleep(0.05)
+        assert not alive(in_session(process.pid))
+        assert not list(tmp_path.iterdir())
     finally:
         for leftover in in_session(process.pid):
             leftover.kill()
