@@ -19,7 +19,9 @@ from N-Quads ten times as fast as from its own RocksDB store (every term a dicti
 generation made whole (`commit`) is first written as N-Quads, its QUADS file, and RocksDB is loaded from
 that file. A generation made by `commit_change` has none until the fork server that copies it at a start
 writes one (`write_quads`, made complete under another name, then renamed). The file is in the
-generation's folder: it is made current, and removed, with the generation.
+generation's folder: it is made current, and removed, with the generation. A first start loads RocksDB
+from it in the background (`commit_in_background`): the workers answer from their copy of the file
+meanwhile, and everything else that uses this store waits for the generation to be current.
 """
 from __future__ import annotations
 
