@@ -64,7 +64,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
                                    memory_mb=settings["WORKER_MEMORY_MB"], snapshot=snapshot)
         cleanups.insert(0, executor.close)
         if snapshot is not None:  # written while the workers answer from their copy of the snapshot
-            persistent.commit_in_background()
+            persistent.commit_in_background(after=executor.wait_first)
         store = persistent
         # imported once the query workers' fork server has been started: it comes up meanwhile
         from service.graph.writes import Writer

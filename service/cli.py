@@ -111,7 +111,9 @@ def serve(host, port, threads, store_dir, write_key_file, no_write_guard, query_
                f"{config['QUERY_TIMEOUT']:g} s", err=True)
     base = f"http://{config['HOST']}:{config['PORT']}"
     click.echo(f"alliance-kg: SPARQL endpoint at {base}/sparql, query UI at {base}/", err=True)
-    server.run()
+    server.run()  # returns at a stop (waitress takes the SystemExit of the signal handler)
+    if failed:
+        raise SystemExit(1)
 
 
 def _stop_on_signals(close, failed: list) -> None:

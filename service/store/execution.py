@@ -146,10 +146,12 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
     from service.store.on_disk import current_generation
     for attempt in range(2):
         generation = current_generation(Path(directory))
-        if generation is None:
-            if not _holds_the_first_generation(directory):
-                return _error(503, "The store is not ready yet.")
-            generation = _worker_store[0][1]
+        while generation is None and not _holds_the_first_generation(directory):
+            # a first start whose generation this worker has no copy of (its fork server was started for
+            # another store): until the server has written it, within the query's time limit
+            time.sleep(0.02)
+            generation = current_generation(Path(directory))
+        generation = generation or _worker_store[0][1]
         try:
             if _worker_store is None or _worker_store[0] != (directory, generation):
                 _worker_store = None  # the old copy goes before the new one comes
@@ -208,9 +210,8 @@ def _worker_main(connection, directory: str, network: bool, memory_mb: int | Non
     from service.store.on_disk import current_generation
     _worker_start(network, memory_mb)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while current_generation(Path(directory)) is None and not _holds_the_first_generation(directory):
-        time.sleep(0.02)  # a first start whose generation this fork server did not copy: wait until it is written
-    _worker_answer(directory, QueryRequest("ASK {}"))
+    if _holds_the_first_generation(directory) or current_generation(Path(directory)) is not None:
+        _worker_answer(directory, QueryRequest("ASK {}"))  # the engine's first query is the slowest
     connection.send(os.getpid())
     while True:
         try:
@@ -303,6 +304,7 @@ class ProcessExecutor:
         self._closing = False
         self._ready = threading.Event()  # every first worker is up
         self._any_ready = False
+        self._first_ready = threading.Event()  # one worker is up
         # start the workers now, without waiting: the server listens at once, and a query that comes
         # before a worker is up waits for one (within its time limit). A fork waits for the fork server
         # to copy the graph into memory: so in a thread.
@@ -313,6 +315,7 @@ class ProcessExecutor:
             for _ in range(self.workers):
                 self._add_worker()
         finally:
+            self._first_ready.set()
             self._ready.set()
 
     def _add_worker(self) -> None:
@@ -340,6 +343,7 @@ class ProcessExecutor:
                     return
                 self._any_ready = True
                 self._idle.put(worker)
+            self._first_ready.set()
             return
 
     def _drop(self, worker: _Worker) -> None:
@@ -363,6 +367,10 @@ class ProcessExecutor:
         if not self._ready.wait(timeout):
             raise TimeoutError("the query workers did not start")
         return time.perf_counter() - started
+
+    def wait_first(self, timeout: float = 60) -> bool:
+        """Block until a worker can answer (or the executor gave up starting them); False after `timeout`."""
+        return self._first_ready.wait(timeout)
 
     def worker_pids(self) -> list[int]:
         with self._lock:

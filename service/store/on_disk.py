@@ -49,7 +49,7 @@ QUADS = OURS + "QUADS.nq"  # the generation's quads as N-Quads, its named graphs
 PARTIAL = ".partial"  # a QUADS file being written, renamed onto QUADS when complete
 # RocksDB's bulk loader holds about 1 KB per quad until it writes its files: loaded in parts of this many
 # quads, the first start at 1M triples peaks at a quarter of a GB there instead of 1.3 GB
-BULK_LOAD_QUADS = 250_000
+BULK_LOAD_QUADS = 50_000
 
 
 class StoreInUse(OSError):
@@ -209,19 +209,22 @@ class PersistentStore:
                 self.prepare(quads, graphs)
             return self._commit_prepared()
 
-    def commit_in_background(self) -> None:
+    def commit_in_background(self, after: Callable[[], object] = lambda: None) -> None:
         """`commit()` the generation `prepare` began in a thread of its own: the first start, whose query
         workers answer from their copy of its QUADS file meanwhile, so that the server answers before
         RocksDB is written (the larger part of a start). Until that generation is current, everything
         else that reads or writes this store waits for it, and meets its failure as StoreDamaged;
         `close()` stops it between two parts, leaving a generation never made current (removed at the
-        next start)."""
+        next start). `after` is waited for in that thread first (the first query worker up: the two
+        would share the cores)."""
         self._committed.clear()
-        self._committing = threading.Thread(target=self._commit_in_background, name="first-commit", daemon=True)
+        self._committing = threading.Thread(target=self._commit_in_background, args=(after,), name="first-commit",
+                                            daemon=True)
         self._committing.start()
 
-    def _commit_in_background(self) -> None:
+    def _commit_in_background(self, after: Callable[[], object]) -> None:
         try:
+            after()
             with self._lock:
                 self._commit_prepared()
         except BaseException as failure:  # noqa: BLE001 -- handed to every reader and to wait_committed
