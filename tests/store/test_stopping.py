@@ -135,20 +135,33 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig, to_gro
     assert not list(tmp_path.iterdir())  # nor the fork server's folder (multiprocessing's pymp-*, before)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
-def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig):
-    """Stopped while it loads the graph or writes the store, before it listens: no process, no folder."""
+@pytest.mark.parametrize("sig, moment", [(signal.SIGTERM, "loading"), (signal.SIGINT, "loading"),
+                                        (signal.SIGTERM, "first answer"), (signal.SIGINT, "first answer")],
+                         ids=lambda value: getattr(value, "name", value))
+def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig, moment):
+    """Stopped while it loads the graph, before it listens; or at its first answer, while RocksDB is
+    written in the background (PersistentStore.commit_in_background): no process, no folder, status 0."""
     env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT))
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not list(tmp_path.glob(temporary.PREFIX + "*")):  # the store folder is made before the graph loads
             assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
             time.sleep(0.01)
+        if moment == "first answer":
+            while True:
+                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=30).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.01)
         process.send_signal(sig)
         started = time.monotonic()
         process.wait(timeout=10)
+        assert process.returncode == 0 and b"Traceback" not in process.stderr.read()
         while in_session(process.pid) and time.monotonic() - started < 5:
             time.sleep(0.05)
         assert not alive(in_session(process.pid))
