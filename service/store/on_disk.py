@@ -250,8 +250,8 @@ class PersistentStore:
         store = ox.Store(str(target))
         pause_at("generation-begun")
         # from the file, in parts of BULK_LOAD_QUADS lines, each loaded by the engine without the
-        # interpreter's lock (a background commit leaves the server's threads free); `bulk_load` would
-        # hold the whole file in memory at once
+        # interpreter's lock (a background commit leaves the server's threads free; quads handed over as
+        # Python objects hold it throughout); the whole file at once would hold every quad in the loader
         with open(target / QUADS, "rb") as lines:
             while part := b"".join(itertools.islice(lines, BULK_LOAD_QUADS)):
                 if self._stopping:
