@@ -51,6 +51,10 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         snapshot = None
         if persistent.is_empty:
             if store is None:
+                # the fork server starts (imports, 0.2 s) while the graph is built, and waits for its file
+                from service.store.execution import start_fork_server
+                from service.store.on_disk import QUADS
+                start_fork_server(persistent.directory, persistent.directory / persistent.next_generation / QUADS)
                 from service.graph import knowledge_graph
                 store, report = knowledge_graph.build(settings)
             # the next generation begun as N-Quads: the built graph's memory goes back before RocksDB

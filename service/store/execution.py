@@ -95,6 +95,8 @@ def preload() -> None:
     snapshot = os.environ.get(SNAPSHOT_VARIABLE)
     try:
         if directory and snapshot:  # the first start: the generation the server is committing (PersistentStore.prepare)
+            while not Path(snapshot).exists():  # the server is building the graph (the file appears whole)
+                time.sleep(0.01)
             _worker_store = ((directory, Path(snapshot).parent.name), _in_memory(read_quads(Path(snapshot))))
             return
         generation = current_generation(Path(directory)) if directory else None
@@ -260,6 +262,32 @@ class _Worker:
         self.connection.close()
 
 
+def start_fork_server(directory: Path, snapshot: Path | None = None):
+    """The query workers' fork server for the store in `directory`, started unless it runs already (in
+    a process, one fork server serves every executor); its multiprocessing context. `snapshot`: the
+    QUADS file of the generation about to be committed (PersistentStore.prepare), for the first start of
+    a store: the fork server copies it, once it is there, instead of waiting for the generation to be
+    written. Started by the thread that will build the executor: the fork server's lifeline follows the
+    thread that started it (the main thread in `alliance-kg serve`)."""
+    # Not fork: the server process holds threads and an open RocksDB store. A fork server is a clean
+    # process started once with this module imported; each worker (and each replacement for a killed
+    # one) is forked from it in milliseconds, where spawn takes a second or more.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["service.store.fork_server", __name__])
+    os.environ[STORE_VARIABLE] = str(directory)  # read by the fork server as it starts (fork_server.py)
+    os.environ.pop(SNAPSHOT_VARIABLE, None)
+    if snapshot:
+        os.environ[SNAPSHOT_VARIABLE] = str(snapshot)
+    os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
+    from multiprocessing import forkserver
+
+    from service.store import temporary
+    temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
+    forkserver.ensure_running()
+    os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
+    return context
+
+
 class ProcessExecutor:
     """Killable worker processes answering from an in-memory copy of an on-disk store.
 
@@ -270,33 +298,14 @@ class ProcessExecutor:
 
     def __init__(self, directory: Path, workers: int = 2, timeout: float = 30.0, network: bool = False,
                  slots: int | None = None, memory_mb: int | None = None, snapshot: Path | None = None):
-        """`snapshot`: the QUADS file of the generation about to be committed (PersistentStore.prepare),
-        for the first start of a store: the fork server copies it while RocksDB is written, instead of
-        waiting for the generation (read only if this call starts the fork server)."""
+        """`snapshot`: as for start_fork_server (read only if this call starts the fork server)."""
         # A request waiting here holds one of waitress's threads; were all of them waiting, /health and
         # every other route would queue behind the queries. Beyond `slots` a query is refused at once.
         self.slots = slots or workers * 4
         self._slots = threading.BoundedSemaphore(self.slots)
         self.directory, self.workers, self.timeout = str(directory), workers, timeout
         self.network, self.memory_mb = network, memory_mb
-        # Not fork: the server process holds threads and an open RocksDB store. A fork server is a
-        # clean process started once with this module imported; each worker (and each replacement
-        # for a killed one) is forked from it in milliseconds, where spawn takes a second or more.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["service.store.fork_server", __name__])
-        os.environ[STORE_VARIABLE] = self.directory  # read by the fork server as it starts (fork_server.py)
-        os.environ.pop(SNAPSHOT_VARIABLE, None)
-        if snapshot:
-            os.environ[SNAPSHOT_VARIABLE] = str(snapshot)
-        # started here, in the thread that builds the executor, so that the fork server's lifeline
-        # (which follows the thread that started it) is this thread: the main thread in `alliance-kg serve`
-        os.environ[lifeline.PARENT_VARIABLE] = str(os.getpid())
-        from multiprocessing import forkserver
-
-        from service.store import temporary
-        temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
-        forkserver.ensure_running()
-        os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
+        self._context = start_fork_server(directory, snapshot)
         self.timeouts = 0
         self._idle: queue.LifoQueue = queue.LifoQueue()  # the most recently used worker first: its caches are warm
         self._live: set[_Worker] = set()
