@@ -99,6 +99,9 @@ def sparql() -> Response:
                        max_bytes=current_app.config["MAX_RESULT_BYTES"])
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
+        # a large answer comes in parts, its query evaluated a second time: a limit met before the first
+        # part is still a 503 (once the response has begun, it can only be cut short)
+        first = next(answer.body, b"") if answer.status == 200 and not isinstance(answer.body, bytes) else None
     except QueryAborted as stopped:  # over the time limit, or its worker died
         if isinstance(stopped, QueryTimeout):
             record_timeout()
@@ -106,17 +109,19 @@ def sparql() -> Response:
     if answer.status != 200:
         return error(answer.status, answer.body.decode())
     content_type = answer.media_type + "; charset=utf-8"
-    if isinstance(answer.body, bytes):
+    if first is None:
         return Response(answer.body, status=200, content_type=content_type, headers={"Vary": "Accept"})
-    # a large answer, sent on part by part as the worker writes it; the server closes the parts when the
-    # response ends, however it ends (a client gone mid-answer: the worker is killed)
-    response = Response(_parts(answer.body), status=200, content_type=content_type, headers={"Vary": "Accept"})
+    # sent on part by part as the worker writes them; the server closes the parts when the response
+    # ends, however it ends (a client gone mid-answer: the worker is killed)
+    response = Response(_parts(first, answer.body), status=200, content_type=content_type,
+                        headers={"Vary": "Accept"})
     response.call_on_close(answer.body.close)
     return response
 
 
-def _parts(stream):
+def _parts(first: bytes, stream):
     try:
+        yield first
         yield from stream
     except QueryTimeout:
         record_timeout()

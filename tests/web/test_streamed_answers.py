@@ -187,3 +187,34 @@ def test_the_time_limit_holds_mid_answer_and_the_answer_is_cut_short(roomy):
     assert received < 40_000_000
     again = requests.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
     assert again.status_code == 200 and "true" in again.text
+
+
+def test_the_time_limit_met_before_the_first_part_is_a_503_not_a_broken_response(roomy, monkeypatch):
+    """A large answer is evaluated twice (answers.py); a limit met in the second evaluation before its
+    first part (a sort, say) comes before any byte of the response: a 503 naming the limit. Timing that in
+    the engine is up to the machine, so the stream here meets the limit at its first part."""
+    app, _url = roomy
+    from service.store.answers import Answer
+    from service.store.execution import QueryTimeout
+    message = "The query did not finish within 10 s, this endpoint's limit, and was stopped."
+
+    class StoppedBeforeItsFirstPart:
+        closed = False
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            raise QueryTimeout(message)
+
+        def close(self):
+            self.closed = True
+
+    class Executor:
+        def run(self, request):
+            return Answer(200, TSV, StoppedBeforeItsFirstPart())
+
+    monkeypatch.setitem(app.extensions, "alliance_kg.executor", Executor())
+    response = app.test_client().get("/sparql", query_string={"query": THREEFOLD}, headers={"Accept": TSV})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert response.get_data(as_text=True) == message + "\n"
