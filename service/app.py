@@ -52,11 +52,15 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         if persistent.is_empty:
             if store is None:
                 # the fork server starts (imports, 0.2 s) while the graph is built, and waits for its file
-                from service.store.execution import start_fork_server
+                from service.store.execution import start_fork_server, stop_fork_server_waiting_for_snapshot
                 from service.store.on_disk import QUADS
                 start_fork_server(persistent.directory, persistent.directory / persistent.next_generation / QUADS)
                 from service.graph import knowledge_graph
-                store, report = knowledge_graph.build(settings)
+                try:
+                    store, report = knowledge_graph.build(settings)
+                except BaseException:
+                    stop_fork_server_waiting_for_snapshot()
+                    raise
             # the next generation begun as N-Quads: the built graph's memory goes back before RocksDB
             # is written, and the query workers' fork server copies the file meanwhile
             snapshot = persistent.prepare(store, store.graphs())

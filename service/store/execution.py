@@ -283,9 +283,36 @@ def start_fork_server(directory: Path, snapshot: Path | None = None):
 
     from service.store import temporary
     temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
+    global _waiting_for_snapshot
+    running = forkserver._forkserver._forkserver_pid  # noqa: SLF001 -- multiprocessing has no public way
     forkserver.ensure_running()
     os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
+    started = forkserver._forkserver._forkserver_pid  # noqa: SLF001
+    _waiting_for_snapshot = started if snapshot and started != running else None
     return context
+
+
+# the fork server the last call of start_fork_server started to wait for its `snapshot`: only that one
+# may be stopped (an earlier one serves the workers of another executor of this process)
+_waiting_for_snapshot: int | None = None
+
+
+def stop_fork_server_waiting_for_snapshot() -> None:
+    """The first start's graph could not be built, so its QUADS file will never appear: stop the fork
+    server started to wait for it. Left waiting, it would hold a process until this one ends, and every
+    executor made later in this process (a library caller trying again, a test) would get no worker.
+    multiprocessing starts a new fork server when next asked."""
+    global _waiting_for_snapshot
+    from multiprocessing import forkserver
+    server = forkserver._forkserver  # noqa: SLF001 -- multiprocessing has no public way to stop it
+    if _waiting_for_snapshot is None or server._forkserver_pid != _waiting_for_snapshot:  # noqa: SLF001
+        return
+    _waiting_for_snapshot = None
+    try:
+        os.kill(server._forkserver_pid, signal.SIGKILL)  # noqa: SLF001 -- it polls for the file in its preload
+    except ProcessLookupError:
+        pass
+    server._stop()  # noqa: SLF001 -- reaps it, forgets its address: the next ensure_running starts anew
 
 
 class ProcessExecutor:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from click.testing import CliRunner
@@ -42,6 +45,42 @@ def test_a_malformed_data_file_stops_the_start_with_file_line_and_reason(copy_of
         cli.main, ["query", "ASK {}"])
     assert result.exit_code == 1
     assert f"{broken}:3:" in result.output and "Traceback" not in result.output
+
+
+def test_a_start_whose_graph_cannot_be_built_leaves_no_fork_server_waiting_for_it(copy_of_project):
+    """The query workers' fork server starts while the graph is built and waits for its file: a build
+    that fails must stop it, or the next executor of the process never gets a worker. In a fresh process,
+    so that this call of create_app is the one that starts the fork server."""
+    (copy_of_project / "data" / "broken.ttl").write_text("<urn:test:a> <urn:test:b> .\n")
+    script = textwrap.dedent(f"""
+        import psutil
+        from service import create_app
+        from service.store import loader
+        from service.store.execution import ProcessExecutor, QueryRequest
+        from service.store.on_disk import PersistentStore
+        import pyoxigraph as ox
+        try:
+            create_app({{"ONTOLOGY_DIR": {str(copy_of_project / "ontology")!r},
+                        "DATA_DIR": {str(copy_of_project / "data")!r}}})
+        except loader.LoadError as failure:
+            print("refused:", failure)
+        waiting = [c for c in psutil.Process().children(recursive=True) if c.status() != psutil.STATUS_ZOMBIE]
+        print("processes left:", len([c for c in waiting if "resource_tracker" not in " ".join(c.cmdline())]))
+        store = PersistentStore({str(copy_of_project / "store")!r})
+        store.commit([ox.Quad(ox.NamedNode("urn:test:s"), ox.NamedNode("urn:test:p"), ox.Literal("then"),
+                              ox.NamedNode("urn:test:g"))], ["urn:test:g"])
+        executor = ProcessExecutor(store.directory, workers=1, timeout=30)
+        executor.wait_ready(30)
+        print("answer:", executor.run(QueryRequest("SELECT ?o {{ GRAPH ?g {{ ?s ?p ?o }} }}", accept="text/csv")).body)
+        executor.close()
+        store.close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "refused:" in done.stdout and "broken.ttl:1:" in done.stdout
+    assert "processes left: 0" in done.stdout, "the fork server waiting for the graph's file was stopped"
+    assert "answer: b'o\\r\\nthen\\r\\n'" in done.stdout, done.stdout
 
 
 def test_a_malformed_ontology_module_is_named_too(copy_of_project):
