@@ -47,6 +47,7 @@ OURS = "ALLIANCE_KG_"  # the files a generation holds beside RocksDB's, which it
 SERVED = OURS + "SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
 QUADS = OURS + "QUADS.nq"  # the generation's quads as N-Quads, its named graphs first (`# graph <IRI>` lines)
 PARTIAL = ".partial"  # a QUADS file being written, renamed onto QUADS when complete
+NEWEST_FIRST = ".newest-first"  # an in-memory store's dump, read backwards into its QUADS file
 # RocksDB's bulk loader holds about 1 KB per quad until it writes its files (1.3 GB for the 1.57M quads at
 # 1M in one go): in parts of this many lines a first start at 1M holds about 115 MB there (312 MB in parts
 # of 250,000), while the query workers' copy is already in memory beside it; as fast (13.7 s either way)
@@ -166,7 +167,7 @@ class PersistentStore:
         """Generations older than the current one (superseded), and newer folders left by a write that did
         not finish (never SERVED). A newer served one is kept: CURRENT may have been set back by hand."""
         (self.directory / NEXT).unlink(missing_ok=True)  # a pointer a killed write never moved: CURRENT holds
-        for partial in self.directory.glob(f"{PREFIX}*/{QUADS}{PARTIAL}"):  # a QUADS file a killed server was writing
+        for partial in self.directory.glob(f"{PREFIX}*/{QUADS}.*"):  # what a killed server was writing a QUADS file from
             partial.unlink(missing_ok=True)
         current = generation_number(self.generation) if self.generation else None
         if current is None:
@@ -193,7 +194,7 @@ class PersistentStore:
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir()
             if isinstance(quads, OxigraphStore):
-                write = lambda out: quads._store.dump(out, ox.RdfFormat.N_QUADS)  # noqa: E731
+                write = lambda out: write_oldest_first(quads._store, out, target / (QUADS + NEWEST_FIRST))  # noqa: E731
             else:
                 write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
             write_quads(target / QUADS, graphs, write)
@@ -367,6 +368,33 @@ def write_quads(path: Path, graphs: Iterable[str], write: Callable) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, path)
+
+
+def write_oldest_first(store: ox.Store, out, scratch: Path, block_bytes: int = 1 << 20) -> None:
+    """An in-memory store's quads as N-Quads in the order they were added. Its dump lists them newest
+    first (Oxigraph keeps each term's quads in a list, newest at the head, and a query walks those lists),
+    so a copy loaded from a plain dump holds every list the other way round, and some queries are slower
+    on it: `alliances-without-collective-defence` 23 against 13 ms on the shipped graph. Dumped to
+    `scratch`, then read back a block at a time from its end: memory stays a block, whatever the size."""
+    store.dump(scratch, ox.RdfFormat.N_QUADS)
+    try:
+        with open(scratch, "rb") as dumped:
+            end = dumped.seek(0, os.SEEK_END)
+            carried = b""  # the start of a line that began in an earlier block
+            while end:
+                start = max(0, end - block_bytes)
+                dumped.seek(start)
+                block = dumped.read(end - start) + carried
+                end = start
+                cut = block.find(b"\n") + 1 if start else 0
+                if start and not cut:  # a line longer than a block
+                    carried = block
+                    continue
+                carried, lines = block[:cut], block[cut:].splitlines(keepends=True)
+                lines.reverse()
+                out.write(b"".join(lines))
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def graph_names(path: Path) -> list[str]:
