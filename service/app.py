@@ -53,8 +53,7 @@ def create_app(config: dict | None = None, store=None) -> Flask:
             if store is None:
                 # the fork server starts (imports, 0.2 s) while the graph is built, and waits for its file
                 from service.store.execution import start_fork_server, stop_fork_server_waiting_for_snapshot
-                from service.store.on_disk import QUADS
-                start_fork_server(persistent.directory, persistent.directory / persistent.next_generation / QUADS)
+                start_fork_server(persistent.directory, persistent.next_quads_file)
                 from service.graph import knowledge_graph
                 try:
                     store, report = knowledge_graph.build(settings)

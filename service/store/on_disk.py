@@ -17,7 +17,9 @@ process undefined behaviour) and switch when CURRENT names another one.
 The query workers answer from an in-memory copy of the generation (execution.py), which Oxigraph reads
 from N-Quads ten times as fast as from its own RocksDB store (every term a dictionary look-up): so a
 generation made whole (`commit`) is first written as N-Quads, its QUADS file, and RocksDB is loaded from
-that file. A generation made by `commit_change` has none until the fork server that copies it at a start
+that file. Written from the in-memory store a first start builds, the file lists its quads in the order
+they were added (`write_oldest_first`): the workers' copy is then laid out as that store, and a query
+walks its quads in the same order. A generation made by `commit_change` has none until the fork server that copies it at a start
 writes one (`write_quads`, made complete under another name, then renamed). The file is in the
 generation's folder: it is made current, and removed, with the generation. A first start loads RocksDB
 from it in the background (`commit_in_background`): the workers answer from their copy of the file
@@ -183,23 +185,29 @@ class PersistentStore:
         """The name the next commit gives its generation."""
         return generation_name(int(self.generation[len(PREFIX):]) + 1 if self.generation else 1)
 
+    @property
+    def next_quads_file(self) -> Path:
+        """The QUADS file `prepare` writes for the next generation (what a first start's fork server waits for)."""
+        return self.directory / self.next_generation / QUADS
+
     def prepare(self, quads, graphs: Iterable[str] = ()) -> Path:
-        """Begin the next generation: its folder holding its QUADS file, written from `quads` (an iterable
-        of quads, or an in-memory OxigraphStore, which Oxigraph dumps itself), and no RocksDB store yet;
-        `commit()` finishes it. Apart from `commit` so that the first start can let go of its in-memory
-        graph, and start the query workers' fork server copying the file, before RocksDB is written."""
+        """Begin the next generation: its folder holding its QUADS file (returned), written from `quads`
+        (an iterable of quads, or an in-memory OxigraphStore, written in the order its quads were added),
+        and no RocksDB store yet; `commit()` finishes it. Apart from `commit` so that the first start can
+        let go of its in-memory graph, and start the query workers' fork server copying the file, before
+        RocksDB is written."""
         self._wait_committed()
         with self._lock:
-            target = self.directory / self.next_generation
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir()
+            path = self.next_quads_file
+            shutil.rmtree(path.parent, ignore_errors=True)
+            path.parent.mkdir()
             if isinstance(quads, OxigraphStore):
-                write = lambda out: write_oldest_first(quads._store, out, target / (QUADS + NEWEST_FIRST))  # noqa: E731
+                write = lambda out: write_oldest_first(quads._store, out, path.with_name(QUADS + NEWEST_FIRST))  # noqa: E731
             else:
                 write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
-            write_quads(target / QUADS, graphs, write)
-            self._prepared = target
-            return target / QUADS
+            write_quads(path, graphs, write)
+            self._prepared = path.parent
+            return path
 
     def commit(self, quads: Iterable[ox.Quad] | None = None, graphs: Iterable[str] = (), changed_graphs=None) -> str:
         """Make a new generation holding exactly these quads (and these named graphs, even if empty), or
