@@ -312,7 +312,10 @@ def stop_fork_server_waiting_for_snapshot() -> None:
         os.kill(server._forkserver_pid, signal.SIGKILL)  # noqa: SLF001 -- it polls for the file in its preload
     except ProcessLookupError:
         pass
-    server._stop()  # noqa: SLF001 -- reaps it, forgets its address: the next ensure_running starts anew
+    try:
+        server._stop()  # noqa: SLF001 -- reaps it, forgets its address: the next ensure_running starts anew
+    except OSError:  # its socket file already gone with the temporary folder: what failed the start matters
+        server._forkserver_address = None  # noqa: SLF001
 
 
 class ProcessExecutor:
