@@ -17,9 +17,7 @@ process undefined behaviour) and switch when CURRENT names another one.
 The query workers answer from an in-memory copy of the generation (execution.py), which Oxigraph reads
 from N-Quads ten times as fast as from its own RocksDB store (every term a dictionary look-up): so a
 generation made whole (`commit`) is first written as N-Quads, its QUADS file, and RocksDB is loaded from
-that file. Written from the in-memory store a first start builds, the file lists its quads in the order
-they were added (`write_oldest_first`): the workers' copy is then laid out as that store, and a query
-walks its quads in the same order. A generation made by `commit_change` has none until the fork server that copies it at a start
+that file. A generation made by `commit_change` has none until the fork server that copies it at a start
 writes one (`write_quads`, made complete under another name, then renamed). The file is in the
 generation's folder: it is made current, and removed, with the generation. A first start loads RocksDB
 from it in the background (`commit_in_background`): the workers answer from their copy of the file
@@ -49,7 +47,6 @@ OURS = "ALLIANCE_KG_"  # the files a generation holds beside RocksDB's, which it
 SERVED = OURS + "SERVED"  # put into a generation once CURRENT has named it: it held acknowledged writes
 QUADS = OURS + "QUADS.nq"  # the generation's quads as N-Quads, its named graphs first (`# graph <IRI>` lines)
 PARTIAL = ".partial"  # a QUADS file being written, renamed onto QUADS when complete
-NEWEST_FIRST = ".newest-first"  # an in-memory store's dump, read backwards into its QUADS file
 # RocksDB's bulk loader holds about 1 KB per quad until it writes its files (1.3 GB for the 1.57M quads at
 # 1M in one go): in parts of this many lines a first start at 1M holds about 115 MB there (312 MB in parts
 # of 250,000), while the query workers' copy is already in memory beside it; as fast (13.7 s either way)
@@ -169,7 +166,7 @@ class PersistentStore:
         """Generations older than the current one (superseded), and newer folders left by a write that did
         not finish (never SERVED). A newer served one is kept: CURRENT may have been set back by hand."""
         (self.directory / NEXT).unlink(missing_ok=True)  # a pointer a killed write never moved: CURRENT holds
-        for partial in self.directory.glob(f"{PREFIX}*/{QUADS}.*"):  # what a killed server was writing a QUADS file from
+        for partial in self.directory.glob(f"{PREFIX}*/{QUADS}{PARTIAL}"):  # a QUADS file a killed server was writing
             partial.unlink(missing_ok=True)
         current = generation_number(self.generation) if self.generation else None
         if current is None:
@@ -192,8 +189,8 @@ class PersistentStore:
 
     def prepare(self, quads, graphs: Iterable[str] = ()) -> Path:
         """Begin the next generation: its folder holding its QUADS file (returned), written from `quads`
-        (an iterable of quads, or an in-memory OxigraphStore, written in the order its quads were added),
-        and no RocksDB store yet; `commit()` finishes it. Apart from `commit` so that the first start can
+        (an iterable of quads, or an in-memory OxigraphStore, which Oxigraph dumps itself), and no RocksDB
+        store yet; `commit()` finishes it. Apart from `commit` so that the first start can
         let go of its in-memory graph, and start the query workers' fork server copying the file, before
         RocksDB is written."""
         self._wait_committed()
@@ -202,7 +199,11 @@ class PersistentStore:
             shutil.rmtree(path.parent, ignore_errors=True)
             path.parent.mkdir()
             if isinstance(quads, OxigraphStore):
-                write = lambda out: write_oldest_first(quads._store, out, path.with_name(QUADS + NEWEST_FIRST))  # noqa: E731
+                # newest first, as Oxigraph dumps, so the workers' copy holds every term's quads in the
+                # reverse of the built store's order. Written in the built order instead, a query met the
+                # same speed in both (alliances-without-collective-defence 15.5 ms served, 13.4 built, 24.2
+                # before), but at 1M two queries took 26x and 2.6x as long (docs/benchmarks.md): not so
+                write = lambda out: quads._store.dump(out, ox.RdfFormat.N_QUADS)  # noqa: E731
             else:
                 write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
             write_quads(path, graphs, write)
@@ -376,33 +377,6 @@ def write_quads(path: Path, graphs: Iterable[str], write: Callable) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, path)
-
-
-def write_oldest_first(store: ox.Store, out, scratch: Path, block_bytes: int = 1 << 20) -> None:
-    """An in-memory store's quads as N-Quads in the order they were added. Its dump lists them newest
-    first (Oxigraph keeps each term's quads in a list, newest at the head, and a query walks those lists),
-    so a copy loaded from a plain dump holds every list the other way round, and some queries are slower
-    on it: `alliances-without-collective-defence` 23 against 13 ms on the shipped graph. Dumped to
-    `scratch`, then read back a block at a time from its end: memory stays a block, whatever the size."""
-    store.dump(scratch, ox.RdfFormat.N_QUADS)
-    try:
-        with open(scratch, "rb") as dumped:
-            end = dumped.seek(0, os.SEEK_END)
-            carried = b""  # the start of a line that began in an earlier block
-            while end:
-                start = max(0, end - block_bytes)
-                dumped.seek(start)
-                block = dumped.read(end - start) + carried
-                end = start
-                cut = block.find(b"\n") + 1 if start else 0
-                if start and not cut:  # a line longer than a block
-                    carried = block
-                    continue
-                carried, lines = block[:cut], block[cut:].splitlines(keepends=True)
-                lines.reverse()
-                out.write(b"".join(lines))
-    finally:
-        scratch.unlink(missing_ok=True)
 
 
 def graph_names(path: Path) -> list[str]:

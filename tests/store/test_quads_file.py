@@ -21,7 +21,6 @@ import requests
 
 from service.store import on_disk
 from service.store.fault_points import FAIL_VARIABLE
-from service.store.oxigraph import OxigraphStore
 from service.store.on_disk import (CURRENT, LOCK, PARTIAL, QUADS, SERVED, PersistentStore, StoreDamaged, StoreStopped,
                                    generations, graph_names, read_quads)
 
@@ -53,44 +52,6 @@ def test_a_whole_commit_keeps_exactly_its_generation_as_n_quads(tmp_path):
     store.close()
 
 
-def in_memory(quads) -> ox.Store:
-    store = ox.Store()
-    for added in quads:
-        store.add(added)
-    return store
-
-
-def dumped(store: ox.Store) -> list[bytes]:
-    return store.dump(format=ox.RdfFormat.N_QUADS).splitlines()
-
-
-def test_an_in_memory_store_is_written_in_the_order_its_quads_were_added_so_a_copy_is_laid_out_alike(tmp_path):
-    added = [quad(f"s{i % 7}", i) for i in range(500)] + [quad("d", 0, ox.DefaultGraph())]
-    original = OxigraphStore()
-    original._store.extend(added)
-    store = PersistentStore(tmp_path / "store")
-    path = store.prepare(original, [G.value])
-    in_file = [line for line in path.read_bytes().splitlines() if not line.startswith(b"#")]
-    assert in_file == [str(q).encode() + b" ." for q in added]
-    assert dumped(read_quads(path)) == dumped(original._store), "the workers' copy walks its quads as the original does"
-    assert dumped(original._store) == [str(q).encode() + b" ." for q in reversed(added)], "Oxigraph dumps newest first"
-    assert sorted(p.name for p in path.parent.iterdir()) == [QUADS], "the scratch dump is gone"
-    store.close()
-
-
-@pytest.mark.parametrize("block_bytes", [1, 7, 64, 1000, 1 << 24])
-def test_reading_a_dump_backwards_keeps_every_line_whole_whatever_the_block(tmp_path, block_bytes):
-    long = ox.Literal("x" * 300 + "\n" + "é" * 50)  # a line longer than most blocks, an escaped newline in it
-    added = [quad("a", 1), ox.Quad(ox.NamedNode("urn:test:long"), P, long, G), quad("b", 2), quad("c", 3)]
-    with open(tmp_path / "out.nq", "wb") as out:
-        on_disk.write_oldest_first(in_memory(added), out, tmp_path / "scratch", block_bytes=block_bytes)
-    assert (tmp_path / "out.nq").read_bytes() == b"".join(str(q).encode() + b" .\n" for q in added)
-    assert not (tmp_path / "scratch").exists()
-    with open(tmp_path / "empty.nq", "wb") as out:
-        on_disk.write_oldest_first(ox.Store(), out, tmp_path / "scratch", block_bytes=block_bytes)
-    assert (tmp_path / "empty.nq").read_bytes() == b""
-
-
 def test_the_file_goes_with_its_generation_and_a_write_never_copies_it(tmp_path):
     store = PersistentStore(tmp_path / "store", keep_seconds=0)
     store.commit([quad("a", 0)], [G.value])
@@ -108,17 +69,15 @@ def test_the_file_goes_with_its_generation_and_a_write_never_copies_it(tmp_path)
     store.close()
 
 
-def test_a_file_left_half_written_or_a_dump_being_reversed_is_removed_at_the_next_opening(tmp_path):
+def test_a_file_left_half_written_is_removed_at_the_next_opening(tmp_path):
     store = PersistentStore(tmp_path / "store")
     store.commit([quad("a", 0)], [G.value])
     generation = store.generation
     store.close()
     half = tmp_path / "store" / generation / (QUADS + PARTIAL)
     half.write_text("<urn:test:a> <urn:test:value> \"0\" <urn:test:gr")
-    scratch = half.with_name(QUADS + on_disk.NEWEST_FIRST)  # an in-memory store's dump, being read backwards
-    scratch.write_text("<urn:test:a> <urn:test:value> \"0\" .\n")
     reopened = PersistentStore(tmp_path / "store")
-    assert not half.exists() and not scratch.exists()
+    assert not half.exists()
     assert reopened.generation == generation and len(reopened) == 1
     assert (tmp_path / "store" / generation / QUADS).exists()
     reopened.close()
