@@ -139,8 +139,8 @@ def _stop_if_the_first_commit_fails(store, failed: list) -> None:
     import threading
 
     from service.store.on_disk import PersistentStore, StoreStopped
-    if not isinstance(store, PersistentStore):
-        return
+    if not isinstance(store, PersistentStore) or not store.committed_in_background:
+        return  # a store reopened, or an external one: nothing is being written
 
     def watch():
         failure = store.wait_committed()

@@ -220,6 +220,11 @@ class PersistentStore:
                 self.prepare(quads, graphs)
             return self._commit_prepared()
 
+    @property
+    def committed_in_background(self) -> bool:
+        """Whether `commit_in_background` was called: a first start, not a store reopened."""
+        return self._committing is not None
+
     def commit_in_background(self, after: Callable[[], object] = lambda: None) -> None:
         """`commit()` the generation `prepare` began in a thread of its own: the first start, whose query
         workers answer from their copy of its QUADS file meanwhile, so that the server answers before
