@@ -190,19 +190,18 @@ class PersistentStore:
     def prepare(self, quads, graphs: Iterable[str] = ()) -> Path:
         """Begin the next generation: its folder holding its QUADS file (returned), written from `quads`
         (an iterable of quads, or an in-memory OxigraphStore, which Oxigraph dumps itself), and no RocksDB
-        store yet; `commit()` finishes it. Apart from `commit` so that the first start can
-        let go of its in-memory graph, and start the query workers' fork server copying the file, before
-        RocksDB is written."""
+        store yet; `commit()` finishes it. Apart from `commit` so that the first start can let go of its
+        in-memory graph, and start the query workers' fork server copying the file, before RocksDB is
+        written."""
         self._wait_committed()
         with self._lock:
             path = self.next_quads_file
             shutil.rmtree(path.parent, ignore_errors=True)
             path.parent.mkdir()
             if isinstance(quads, OxigraphStore):
-                # newest first, as Oxigraph dumps, so the workers' copy holds every term's quads in the
-                # reverse of the built store's order. Written in the built order instead, a query met the
-                # same speed in both (alliances-without-collective-defence 15.5 ms served, 13.4 built, 24.2
-                # before), but at 1M two queries took 26x and 2.6x as long (docs/benchmarks.md): not so
+                # newest first, as Oxigraph dumps: the workers' copy then holds every term's quads in the
+                # reverse of the built store's order. The built order was tried: one shipped query gained
+                # 9 ms, and at 1M two queries took 26x and 2.6x as long (docs/benchmarks.md, 3 Dec)
                 write = lambda out: quads._store.dump(out, ox.RdfFormat.N_QUADS)  # noqa: E731
             else:
                 write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
