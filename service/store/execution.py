@@ -262,6 +262,11 @@ class _Worker:
         self.connection.close()
 
 
+# the fork server the last call of start_fork_server started to wait for its `snapshot`: only that one
+# may be stopped (an earlier one serves the workers of another executor of this process)
+_waiting_for_snapshot: int | None = None
+
+
 def start_fork_server(directory: Path, snapshot: Path | None = None):
     """The query workers' fork server for the store in `directory`, started unless it runs already (in
     a process, one fork server serves every executor); its multiprocessing context. `snapshot`: the
@@ -272,6 +277,7 @@ def start_fork_server(directory: Path, snapshot: Path | None = None):
     # Not fork: the server process holds threads and an open RocksDB store. A fork server is a clean
     # process started once with this module imported; each worker (and each replacement for a killed
     # one) is forked from it in milliseconds, where spawn takes a second or more.
+    global _waiting_for_snapshot
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["service.store.fork_server", __name__])
     os.environ[STORE_VARIABLE] = str(directory)  # read by the fork server as it starts (fork_server.py)
@@ -283,18 +289,12 @@ def start_fork_server(directory: Path, snapshot: Path | None = None):
 
     from service.store import temporary
     temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
-    global _waiting_for_snapshot
     running = forkserver._forkserver._forkserver_pid  # noqa: SLF001 -- multiprocessing has no public way
     forkserver.ensure_running()
     os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
     started = forkserver._forkserver._forkserver_pid  # noqa: SLF001
     _waiting_for_snapshot = started if snapshot and started != running else None
     return context
-
-
-# the fork server the last call of start_fork_server started to wait for its `snapshot`: only that one
-# may be stopped (an earlier one serves the workers of another executor of this process)
-_waiting_for_snapshot: int | None = None
 
 
 def stop_fork_server_waiting_for_snapshot() -> None:
