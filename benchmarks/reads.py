@@ -41,7 +41,7 @@ def in_memory(store: ox.Store, text: str) -> int:
     without FROM), serialised as an endpoint sends it."""
     result = store.query(text, use_default_graph_as_union=True)
     if isinstance(result, ox.QueryBoolean):
-        return len(result.serialize(ox.QueryResultsFormat.JSON))
+        return len(result.serialize(format=ox.QueryResultsFormat.JSON))
     if isinstance(result, ox.QueryTriples):
         return len(result.serialize(format=ox.RdfFormat.TURTLE))
     return len(result.serialize(format=ox.QueryResultsFormat.JSON))

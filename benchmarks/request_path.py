@@ -3,9 +3,10 @@
     .venv/bin/python -m benchmarks.request_path [--repeat 300] [--queries REGEX] [--idle MS]
 
 For `ASK {}`, a small SELECT (10 rows) and the queries of queries/ and benchmarks/queries/ whose name
-matches `--queries` it prints the median of: the engine alone (pyoxigraph in
-memory, serialised as SPARQL JSON), `answers.answer` in this process (format negotiation, the
-row-limited serialisation), the safety check, the hop to a query worker and back
+matches `--queries` it prints the median of: the engine alone (pyoxigraph in memory, the answer
+serialised as `benchmarks.reads` times it: SPARQL JSON, or Turtle for a graph), `answers.answer` in
+this process (format negotiation, the row-limited serialisation), the safety check, the hop to a
+query worker and back
 (`ProcessExecutor.run`), the Flask application without a socket (test client: the request parsed,
 the checks, the worker, the response), and the whole request over HTTP through waitress with a
 kept-alive connection, from `requests` and from `http.client` (as `benchmarks/reads.py` sends it). `--idle MS` sleeps that long before each
@@ -22,9 +23,9 @@ import threading
 import time
 import urllib.parse
 
-import pyoxigraph as ox
 import requests
 
+from benchmarks.reads import in_memory
 from benchmarks.service_overheads import median_ms
 
 QUERIES = {
@@ -68,8 +69,7 @@ def main() -> None:
         for text in queries.values():
             request = QueryRequest(text, accept=JSON)
             stages = {
-                "engine alone (pyoxigraph, JSON)": lambda: store._store.query(
-                    text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON),
+                "engine alone (pyoxigraph, serialised)": lambda: in_memory(store._store, text),
                 "answers.answer in process": lambda: answer(store, request),
                 "safety.check": lambda: safety.check(text, frozenset()),
                 "ProcessExecutor.run (worker hop)": lambda: executor.run(request),

@@ -54,3 +54,24 @@ def test_a_smoke_run_times_every_engine_side_by_side(tmp_path):
         assert engines[name]["throughput"][1] > 0
     table = run.markdown(result, settings.cap)
     assert "| in-force-on-date |" in table and "q/s at 4" in table
+
+
+def test_the_in_memory_engine_serialises_every_kind_of_answer():
+    """`benchmarks.reads` times pyoxigraph answering and serialising, as an endpoint sends it: a boolean, a
+    table (SPARQL JSON) and a graph (Turtle) alike. (An ASK once failed there, passing the format as the
+    output file.)"""
+    import json
+
+    import pyoxigraph as ox
+
+    from benchmarks.reads import in_memory
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"),
+                      ox.Literal("b"), ox.NamedNode("https://example.org/g")))
+    ask = store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+    assert json.loads(ask)["boolean"] is True
+    assert in_memory(store, "ASK { ?s ?p ?o }") == len(ask)
+    table = store.query("SELECT * WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    assert in_memory(store, "SELECT * WHERE { ?s ?p ?o }") == len(table.serialize(format=ox.QueryResultsFormat.JSON))
+    graph = store.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    assert in_memory(store, "CONSTRUCT WHERE { ?s ?p ?o }") == len(graph.serialize(format=ox.RdfFormat.TURTLE)) > 0
