@@ -6,12 +6,12 @@ For `ASK {}`, a small SELECT (10 rows) and the queries of queries/ and benchmark
 matches `--queries` it prints the median of: the engine alone (pyoxigraph in memory, the answer
 serialised as `benchmarks.reads` times it: SPARQL JSON, or Turtle for a graph), `answers.answer` in
 this process (format negotiation, the row-limited serialisation), the safety check, the hop to a
-query worker and back
-(`ProcessExecutor.run`), the Flask application without a socket (test client: the request parsed,
-the checks, the worker, the response), and the whole request over HTTP through waitress with a
-kept-alive connection, from `requests` and from `http.client` (as `benchmarks/reads.py` sends it). `--idle MS` sleeps that long before each
-timed run: a process that has slept takes longer to wake (the worker, the server's threads), which is
-what a request meets when it comes alone rather than in a tight loop.
+query worker and back (`ProcessExecutor.run`), the Flask application without a socket (test client:
+the request parsed, the checks, the worker, the response), and the whole request over HTTP through
+waitress with a kept-alive connection, from `requests` and from `http.client` (as
+`benchmarks/reads.py` sends it). `--idle MS` sleeps that long before each timed run: a process that
+has slept takes longer to wake (the worker, the server's threads), which is what a request meets when
+it comes alone rather than in a tight loop.
 """
 from __future__ import annotations
 

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from benchmarks import run
 from benchmarks.generate import generate
+from benchmarks.reads import in_memory
 from service.graph import knowledge_graph
 from service.config import PROJECT_ROOT, load_config
 
@@ -60,11 +64,6 @@ def test_the_in_memory_engine_serialises_every_kind_of_answer():
     """`benchmarks.reads` times pyoxigraph answering and serialising, as an endpoint sends it: a boolean, a
     table (SPARQL JSON) and a graph (Turtle) alike. (An ASK once failed there, passing the format as the
     output file.)"""
-    import json
-
-    import pyoxigraph as ox
-
-    from benchmarks.reads import in_memory
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("https://example.org/a"), ox.NamedNode("https://example.org/p"),
                       ox.Literal("b"), ox.NamedNode("https://example.org/g")))
