@@ -200,8 +200,9 @@ class PersistentStore:
             path.parent.mkdir()
             if isinstance(quads, OxigraphStore):
                 # newest first, as Oxigraph dumps: the workers' copy then holds every term's quads in the
-                # reverse of the built store's order. The built order was tried: one shipped query gained
-                # 9 ms, and at 1M two queries took 26x and 2.6x as long (docs/benchmarks.md, 3 Dec)
+                # reverse of the built store's order. The built order was tried twice and gained nothing
+                # that lasts: pyoxigraph's time for some queries moves more between two stores of the same
+                # data than between the orders (docs/benchmarks.md, 3 Dec, "pyoxigraph's own spread")
                 write = lambda out: quads._store.dump(out, ox.RdfFormat.N_QUADS)  # noqa: E731
             else:
                 write = lambda out: ox.serialize(quads, out, ox.RdfFormat.N_QUADS)  # noqa: E731
