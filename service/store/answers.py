@@ -87,6 +87,14 @@ _MARKS = {
     "application/sparql-results+json": ((b'[{"', b',{"'), b"{}", 0),
     "text/csv": ((b"\r\n",), b'"', 1),
 }
+# A byte every row holds at least once, so its count is at least the rows': counted first, since one byte is
+# counted several times as fast as the marks (a 3 MB JSON answer: 1 ms against 7). While it stays within the
+# limit, so do the rows, and the marks are never looked for; most answers end so.
+_BOUND = {
+    "application/sparql-results+xml": b"<",
+    "application/sparql-results+json": b"{",
+    "text/csv": b"\n",
+}
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _CSV_QUOTED = re.compile(rb'"(?:[^"]|"")*"')
 
@@ -110,6 +118,11 @@ class _Sink:
         self.media_type, self.max_rows, self.max_bytes = media_type, max_rows, max_bytes
         self.keep, self.send = keep, send
         self.size, self.marked, self.unsure = 0, 0, False
+        # the bound counted until it passes the limit (or the answer is no longer kept whole); from then on
+        # the marks, over the kept parts first. Sent in parts, the answer is marked from its first byte.
+        self.bound_byte = _BOUND.get(media_type) if send is None else None
+        self.bounded = 0
+        self.marking = bool(self.marks) and self.bound_byte is None
         self.parts: list[bytes] = []
         self.kept = True
         self._tail = b""
@@ -121,14 +134,12 @@ class _Sink:
         self.size += len(data)
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise TooLarge()
-        if self.marks:
-            joined = self._tail + data  # a mark may straddle two writes
-            self.marked += sum(joined.count(mark) for mark in self.marks)
-            self.unsure = self.unsure or (self.unsure_mark is not None and self.unsure_mark in joined)
-            self._tail = joined[len(joined) - self._tail_length:]
-            # a count that is a lower bound stops the answer early (a CSV count with quotes is not one)
-            if not (self.unsure and self.media_type == "text/csv") and self.marked - self.header_marks > self.max_rows:
-                raise TooManyRows()
+        if self.bound_byte is not None:
+            self.bounded += data.count(self.bound_byte)
+            if self.bounded > self.max_rows or (self.keep is not None and self.size > self.keep):
+                self._start_marking()
+        if self.marking:
+            self._mark(data)
         if self.send is not None:
             self._waiting += data
             if len(self._waiting) >= PART_BYTES:
@@ -141,6 +152,24 @@ class _Sink:
                 self.parts.append(data)
         return len(data)
 
+    def _start_marking(self) -> None:
+        """From the bound to the marks: every byte before this write is in the kept parts."""
+        self.bound_byte, self.marking = None, True
+        for part in self.parts:
+            self._mark(part)
+
+    def _mark(self, data: bytes) -> None:
+        # a mark may straddle two writes: one that begins in the tail ends within the next `_tail_length`
+        # bytes, and no mark is short enough to lie wholly within those
+        edge = self._tail + data[:self._tail_length]
+        self.marked += sum(data.count(mark) + edge.count(mark) for mark in self.marks)
+        if self.unsure_mark is not None and not self.unsure:
+            self.unsure = self.unsure_mark in data or self.unsure_mark in edge
+        self._tail = (self._tail + data[-self._tail_length:])[-self._tail_length:] if self._tail_length else b""
+        # a count that is a lower bound stops the answer early (a CSV count with quotes is not one)
+        if not (self.unsure and self.media_type == "text/csv") and self.marked - self.header_marks > self.max_rows:
+            raise TooManyRows()
+
     def flush(self) -> None:
         pass
 
@@ -149,12 +178,14 @@ class _Sink:
             self.send(bytes(self._waiting))
             self._waiting.clear()
 
-    def rows(self, body: bytes | None) -> int | None:
-        """The rows written, or None when only a second count can tell (a large JSON answer with an
-        empty row or a '{}' in a string, a large CSV answer with a quoted term)."""
+    def over_row_limit(self, body: bytes | None) -> bool | None:
+        """Whether more rows than the limit were written; None when only a second count can tell (a large
+        JSON answer with an empty row or a '{}' in a string, a large CSV answer with a quoted term)."""
+        if not self.marking:
+            return False  # the bound (or, for an answer without marks, nothing) stayed within the limit
         if not self.unsure:
-            return self.marked - self.header_marks
-        return _exact_rows(body, self.media_type) if body is not None else None
+            return self.marked - self.header_marks > self.max_rows
+        return _exact_rows(body, self.media_type) > self.max_rows if body is not None else None
 
 
 class _CountedTriples:
@@ -217,10 +248,10 @@ def answer(store, request: QueryRequest) -> Answer | Streamed:
     try:
         _write(result, media_type, sink, request.max_rows)
         body = b"".join(sink.parts) if sink.kept else None
-        rows = None if graph else sink.rows(body)
-        if rows is None and not graph:
+        over = False if graph else sink.over_row_limit(body)
+        if over is None:
             _count_rows(store, request)
-        elif rows is not None and rows > request.max_rows:
+        elif over:
             raise TooManyRows()
     except TooLarge:
         return error(422, f"The answer is larger than {request.max_bytes} bytes, this endpoint's limit "
