@@ -46,18 +46,18 @@ def main() -> None:
         from benchmarks.run import queries as saved
         queries.update(saved(options.queries))
 
-    import waitress.server
     from service import create_app
     from service.graph import knowledge_graph
     from service.config import load_config
     from service.store import safety
     from service.store.answers import QueryRequest, answer
+    from service.web.serving import create_server
 
     store, _ = knowledge_graph.build(load_config())
     app = create_app({"TESTING": True}, store=store)
     executor = app.extensions["alliance_kg.executor"]
     executor.wait_ready()
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=8)
+    server = create_server(app, app.config, host="127.0.0.1", port=0)  # waitress as `alliance-kg serve` sets it
     threading.Thread(target=server.run, daemon=True).start()
     url = f"http://127.0.0.1:{server.effective_port}/sparql"
     session, client = requests.Session(), app.test_client()

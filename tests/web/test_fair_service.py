@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -120,3 +121,21 @@ def test_check_runs_once_per_generation_whoever_asks(fair, monkeypatch):
     assert all(r.status_code == 200 and s < 1 for r, s in health), [s for _, s in health]
     again, seconds = timed_get(f"{url}/check")
     assert again.json() == {"ok": True, "run": 1} and seconds < 1 and len(runs) == 1  # from the cache
+
+
+def test_an_answer_kept_whole_is_sent_from_memory_never_through_a_temporary_file(fair, monkeypatch):
+    """waitress spills a response of over 1 MiB to a temporary file by default (4 ms on a 3 MB answer);
+    the served answer of `facts-from-sources-beyond-the-paper` (about 3 MB) must not be."""
+    from waitress.buffers import OverflowableBuffer
+    from service.store.answers import STREAM_ABOVE
+    spilled = []
+    to_file = OverflowableBuffer._set_large_buffer
+    monkeypatch.setattr(OverflowableBuffer, "_set_large_buffer",
+                        lambda buffer: (spilled.append(len(buffer)), to_file(buffer))[1])
+    _app, url = fair
+    query = (Path(__file__).parents[2] / "queries" / "facts-from-sources-beyond-the-paper.rq").read_text()
+    response = requests.post(f"{url}/sparql", data={"query": query}, timeout=60,
+                             headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text[:300]
+    assert 1 << 20 < len(response.content) < STREAM_ABOVE  # over waitress's default, under the parts' size
+    assert spilled == [], f"the answer went through a temporary file at {spilled} bytes"
