@@ -3,14 +3,17 @@
 The answer is written by the engine straight in the format the client asked for, through a sink that
 counts its bytes and its rows as they pass (rows are counted in the bytes themselves: a line of TSV, a
 `<result>` of XML, an object of the JSON `bindings` array; the triples of a graph one by one). An
-answer of up to `stream_above` bytes is kept and returned whole. A larger one is not kept: the sink
-goes on counting, so that both limits are decided (422) before the first byte leaves; then the query
-is evaluated a second time and its answer written in parts to the caller (the worker's pipe, then the
-HTTP response), so that no process holds it whole. A result over a limit is refused, never truncated.
+answer of up to `stream_above` bytes is kept and returned whole. A larger one goes on, as the engine
+writes it, into a temporary file without a name (so nothing is left on disk however the process ends),
+while the sink goes on counting: both limits are decided (422) before the first byte leaves, and the
+answer is then read back in parts to the caller (the worker's pipe, then the HTTP response), so that no
+process holds it whole. The query is evaluated once (it was evaluated again to be sent, which doubled
+the time of every large answer). A result over a limit is refused, never truncated.
 """
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -22,9 +25,10 @@ from service.store import negotiation
 from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS
 from service.store.syntax_errors import explain
 
-# bytes: a larger answer is sent in parts (a second evaluation), never held whole. Every saved query's
+# bytes: a larger answer is sent in parts from its temporary file, never held whole. Every saved query's
 # answer on the shipped graph is smaller (the largest, facts-from-sources-beyond-the-paper, 3.2 MB of
-# JSON, took twice its time in parts at 1 MiB); the memory held is at most this much per query slot.
+# JSON, took twice its time in parts at 1 MiB when parts meant a second evaluation); the memory held is
+# at most this much per query slot.
 STREAM_ABOVE = 8 << 20
 PART_BYTES = 1 << 16    # the size of a part through the pipe and into the response
 
@@ -57,9 +61,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Streamed:
-    """An answer within the limits but larger than `stream_above`: `write(send)` evaluates the query again
-    and hands its answer to `send` in parts of about PART_BYTES; it raises if the second evaluation
-    goes over a limit (a query with RAND() or NOW() may answer differently twice)."""
+    """An answer within the limits but larger than `stream_above`: `write(send)` hands it to `send` in
+    parts of PART_BYTES from its temporary file, then closes the file (so it is written once)."""
     media_type: str
     write: Callable[[Callable[[bytes], None]], None]
 
@@ -70,6 +73,10 @@ class TooManyRows(Exception):
 
 class TooLarge(Exception):
     pass
+
+
+class NoRoomToSpool(Exception):
+    """The temporary file of a large answer could not be written (a full disk)."""
 
 
 def error(status: int, message: str) -> Answer:
@@ -109,25 +116,24 @@ def _exact_rows(data: bytes, media_type: str) -> int:
 
 class _Sink:
     """A file-like sink for the engine's serialiser: counts bytes and rows, refuses past the limits,
-    keeps what it is given up to `keep` bytes (then keeps nothing more, and counts on), or passes it
-    on to `send` in parts."""
+    keeps what it is given up to `keep` bytes, and past that writes it all to `spool`, a temporary file
+    (with `keep` 0, it keeps nothing and only counts)."""
 
-    def __init__(self, media_type: str, max_rows: int, max_bytes: int | None, keep: int | None,
-                 send: Callable[[bytes], None] | None = None):
+    def __init__(self, media_type: str, max_rows: int, max_bytes: int | None, keep: int | None):
         self.marks, self.unsure_mark, self.header_marks = _MARKS.get(media_type, ((), None, 0))
         self.media_type, self.max_rows, self.max_bytes = media_type, max_rows, max_bytes
-        self.keep, self.send = keep, send
+        self.keep = keep
         self.size, self.marked, self.unsure = 0, 0, False
         # the bound counted until it passes the limit (or the answer is no longer kept whole); from then on
-        # the marks, over the kept parts first. Sent in parts, the answer is marked from its first byte.
-        self.bound_byte = _BOUND.get(media_type) if send is None else None
+        # the marks, over the kept parts first
+        self.bound_byte = _BOUND.get(media_type)
         self.bounded = 0
         self.marking = bool(self.marks) and self.bound_byte is None
         self.parts: list[bytes] = []
         self.kept = True
+        self.spool = None
         self._tail = b""
         self._tail_length = max((len(mark) for mark in self.marks), default=1) - 1  # '{}' is shorter than '{"'
-        self._waiting = bytearray()
 
     def write(self, data) -> int:
         data = bytes(data)
@@ -140,17 +146,24 @@ class _Sink:
                 self._start_marking()
         if self.marking:
             self._mark(data)
-        if self.send is not None:
-            self._waiting += data
-            if len(self._waiting) >= PART_BYTES:
-                self.send(bytes(self._waiting))
-                self._waiting.clear()
-        elif self.kept:
-            if self.keep is not None and self.size > self.keep:
-                self.kept, self.parts = False, []
-            else:
-                self.parts.append(data)
+        if self.kept and self.keep is not None and self.size > self.keep:
+            self.kept = False
+            if self.keep:
+                self._spool(*self.parts)
+            self.parts = []
+        if self.kept:
+            self.parts.append(data)
+        elif self.keep:
+            self._spool(data)
         return len(data)
+
+    def _spool(self, *data: bytes) -> None:
+        try:
+            if self.spool is None:
+                self.spool = tempfile.TemporaryFile(prefix="alliance-kg-answer-")  # unnamed on Linux (O_TMPFILE)
+            self.spool.writelines(data)
+        except OSError as failure:
+            raise NoRoomToSpool(failure.strerror or str(failure)) from None
 
     def _start_marking(self) -> None:
         """From the bound to the marks: every byte before this write is in the kept parts."""
@@ -173,10 +186,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
-    def finish(self) -> None:
-        if self.send is not None and self._waiting:
-            self.send(bytes(self._waiting))
-            self._waiting.clear()
+    def close(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
 
     def over_row_limit(self, body: bytes | None) -> bool | None:
         """Whether more rows than the limit were written; None when only a second count can tell (a large
@@ -215,7 +227,6 @@ def _write(result, media_type: str, sink: _Sink, max_rows: int) -> None:
         ox.serialize(_CountedTriples(result._raw, max_rows), sink, GRAPH_FORMATS[media_type])
     else:
         result._raw.serialize(sink, RESULT_FORMATS[media_type])
-    sink.finish()
 
 
 def _count_rows(store, request: QueryRequest) -> None:
@@ -253,20 +264,31 @@ def answer(store, request: QueryRequest) -> Answer | Streamed:
             _count_rows(store, request)
         elif over:
             raise TooManyRows()
-    except TooLarge:
+    except (TooLarge, TooManyRows, NoRoomToSpool, ValueError, RuntimeError, TypeError) as refused:
+        sink.close()
+        return _refusal(refused, request, graph)
+    if body is not None:
+        return Answer(200, media_type, body)
+    spool = sink.spool
+
+    def write(send: Callable[[bytes], None]) -> None:
+        with spool:
+            spool.seek(0)
+            while part := spool.read(PART_BYTES):
+                send(part)
+    return Streamed(media_type, write)
+
+
+def _refusal(refused: Exception, request: QueryRequest, graph: bool) -> Answer:
+    if isinstance(refused, TooLarge):
         return error(422, f"The answer is larger than {request.max_bytes} bytes, this endpoint's limit "
                           "(ALLIANCE_KG_MAX_RESULT_BYTES): add LIMIT (and OFFSET to page through it), or select "
                           "fewer or shorter values.")
-    except TooManyRows:
+    if isinstance(refused, NoRoomToSpool):
+        return error(503, f"The answer is larger than {STREAM_ABOVE} bytes and could not be set aside to be sent "
+                          f"in parts ({refused}); try again later, or narrow the query.")
+    if isinstance(refused, TooManyRows):
         unit = "triples" if graph else "rows"
         return error(422, f"The answer has more than {request.max_rows} {unit}, this endpoint's limit: "
                           f"add LIMIT (and OFFSET to page through it) or narrow the query.")
-    except (ValueError, RuntimeError, TypeError) as failure:
-        return error(400, f"Query could not be evaluated: {failure}")
-    if body is not None:
-        return Answer(200, media_type, body)
-
-    def write(send: Callable[[bytes], None]) -> None:
-        sink = _Sink(counted, request.max_rows, request.max_bytes, None, send)
-        _write(_evaluate(store, request), media_type, sink, request.max_rows)
-    return Streamed(media_type, write)
+    return error(400, f"Query could not be evaluated: {refused}")

@@ -99,8 +99,8 @@ def sparql() -> Response:
                        max_bytes=current_app.config["MAX_RESULT_BYTES"])
     try:
         answer = current_app.extensions["alliance_kg.executor"].run(job)
-        # a large answer comes in parts, its query evaluated a second time: a limit met before the first
-        # part is still a 503 (once the response has begun, it can only be cut short)
+        # a large answer comes in parts: a limit met before the first part (the worker gone) is still a
+        # 503 (once the response has begun, it can only be cut short)
         first = next(answer.body, b"") if answer.status == 200 and not isinstance(answer.body, bytes) else None
     except QueryAborted as stopped:  # over the time limit, or its worker died
         if isinstance(stopped, QueryTimeout):

@@ -99,3 +99,31 @@ def test_rows_are_counted_alike_whatever_the_size_of_the_engines_writes(store, m
                 assert decided in (over, None), (query, max_rows, keep)
                 if decided is None:  # only a second count can tell: an answer not kept, with unsure marks
                     assert keep is not None and sink.unsure
+
+
+def test_a_large_answer_is_evaluated_once_and_its_temporary_file_has_no_name(store, tmp_path, monkeypatch):
+    """Sent in parts, the answer comes from the file the engine wrote it to, not from a second evaluation
+    (which doubled the time of every large answer); the file is never in the temporary folder. (An answer
+    whose marks are unsure, a '{}' in a string, is counted again: not this one, of IRIs only.)"""
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    evaluations = []
+    query = store.query
+    monkeypatch.setattr(store, "query", lambda *a, **k: (evaluations.append(a), query(*a, **k))[1])
+    media_type, subjects = "application/sparql-results+json", "SELECT ?s WHERE { ?s ?p ?o }"
+    result = answer(store, QueryRequest(subjects, accept=media_type, stream_above=1000))
+    assert isinstance(result, Streamed) and list(tmp_path.iterdir()) == []
+    parts: list[bytes] = []
+    result.write(parts.append)
+    assert len(evaluations) == 1 and len(parts) > 1 and list(tmp_path.iterdir()) == []
+    assert b"".join(parts) == run(store, subjects, media_type, stream_above=None)[1]
+
+
+def test_an_answer_that_cannot_be_set_aside_gets_503_naming_why(store, monkeypatch):
+    import tempfile
+
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)
+    status, body = run(store, QUERIES["solutions"], "text/tab-separated-values", stream_above=1000)
+    assert status == 503 and b"No space left on device" in body and b"set aside" in body

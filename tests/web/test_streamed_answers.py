@@ -190,9 +190,9 @@ def test_the_time_limit_holds_mid_answer_and_the_answer_is_cut_short(roomy):
 
 
 def test_the_time_limit_met_before_the_first_part_is_a_503_not_a_broken_response(roomy, monkeypatch):
-    """A large answer is evaluated twice (answers.py); a limit met in the second evaluation before its
-    first part (a sort, say) comes before any byte of the response: a 503 naming the limit. Timing that in
-    the engine is up to the machine, so the stream here meets the limit at its first part."""
+    """A limit met before a large answer's first part (its worker slow to send it, or gone) comes before
+    any byte of the response: a 503 naming the limit. Timing that in the worker is up to the machine, so
+    the stream here meets the limit at its first part."""
     app, _url = roomy
     from service.store.answers import Answer
     from service.store.execution import QueryTimeout
