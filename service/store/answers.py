@@ -130,7 +130,6 @@ class _Sink:
         self.bounded = 0
         self.marking = bool(self.marks) and self.bound_byte is None
         self.parts: list[bytes] = []
-        self.kept = True
         self.spool = None
         self._tail = b""
         self._tail_length = max((len(mark) for mark in self.marks), default=1) - 1  # '{}' is shorter than '{"'
@@ -142,20 +141,21 @@ class _Sink:
             raise TooLarge()
         if self.bound_byte is not None:
             self.bounded += data.count(self.bound_byte)
-            if self.bounded > self.max_rows or (self.keep is not None and self.size > self.keep):
+            if self.bounded > self.max_rows or not self.kept:
                 self._start_marking()
         if self.marking:
             self._mark(data)
-        if self.kept and self.keep is not None and self.size > self.keep:
-            self.kept = False
-            if self.keep:
-                self._spool(*self.parts)
-            self.parts = []
         if self.kept:
             self.parts.append(data)
-        elif self.keep:
-            self._spool(data)
+        elif self.keep:  # the parts kept so far go first, once
+            self._spool(*self.parts, data)
+            self.parts = []
         return len(data)
+
+    @property
+    def kept(self) -> bool:
+        """Whether the answer so far is held whole in `parts` (the size only grows: once past, for good)."""
+        return self.keep is None or self.size <= self.keep
 
     def _spool(self, *data: bytes) -> None:
         try:
