@@ -6,7 +6,6 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -132,8 +131,8 @@ def test_an_answer_kept_whole_is_sent_from_memory_never_through_a_temporary_file
     to_file = OverflowableBuffer._set_large_buffer
     monkeypatch.setattr(OverflowableBuffer, "_set_large_buffer",
                         lambda buffer: (spilled.append(len(buffer)), to_file(buffer))[1])
-    _app, url = fair
-    query = (Path(__file__).parents[2] / "queries" / "facts-from-sources-beyond-the-paper.rq").read_text()
+    app, url = fair
+    query = (app.config["QUERIES_DIR"] / "facts-from-sources-beyond-the-paper.rq").read_text()
     response = requests.post(f"{url}/sparql", data={"query": query}, timeout=60,
                              headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.text[:300]
