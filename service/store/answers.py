@@ -2,13 +2,15 @@
 
 The answer is written by the engine straight in the format the client asked for, through a sink that
 counts its bytes and its rows as they pass (rows are counted in the bytes themselves: a line of TSV, a
-`<result>` of XML, an object of the JSON `bindings` array; the triples of a graph one by one). An
+line of CSV outside its quoted terms, a `<result>` of XML, an object of the JSON `bindings` array, counted
+again outside its strings when a string could be mistaken for one; the triples of a graph one by one). An
 answer of up to `stream_above` bytes is kept and returned whole. A larger one goes on, as the engine
 writes it, into a temporary file without a name (so nothing is left on disk however the process ends),
 while the sink goes on counting: both limits are decided (422) before the first byte leaves, and the
 answer is then read back in parts to the caller (the worker's pipe, then the HTTP response), so that no
-process holds it whole. The query is evaluated once (it was evaluated again to be sent, which doubled
-the time of every large answer). A result over a limit is refused, never truncated.
+process holds it whole. The query is evaluated once, whatever the answer holds (a large answer was
+evaluated again, to be sent or to be counted, which doubled its time). A result over a limit is
+refused, never truncated.
 """
 from __future__ import annotations
 
@@ -83,17 +85,21 @@ def error(status: int, message: str) -> Answer:
     return Answer(status, "text/plain", (message.rstrip() + "\n").encode())
 
 
-# How rows show in the bytes of each format: (the mark counted once per row, the mark whose presence makes
-# the count a lower bound only, how many marks precede the rows). A JSON string escapes every '"', so '{"'
-# after '[' or ',' starts a row (the bindings of a row are separated by ',"'); only an empty row, '{}',
-# has no such mark, and '{}' may also be in a string. An XML text escapes every '<'. A TSV term escapes
-# its line breaks; a CSV one is quoted when it holds one.
+# How rows show in the bytes of each format: (the mark counted once per row, how many marks precede the
+# rows). An XML text escapes every '<'; a TSV term escapes its line breaks; a CSV term holding one is quoted,
+# so CSV's marks are counted outside the quotes (`_Quoted`). A JSON string escapes every '"', so '{"' after
+# '[' or ',' starts a row (the bindings of a row are separated by ',"'), unless it is a string's end
+# ('"a,{"'); an empty row, '{}', has no such mark, and '{}' may also be in a string. So the JSON count is
+# taken again outside the strings (`_JSON_ROWS`), from the first byte, when it passes the limit or meets a
+# '{}'; both are rare, and the marks are counted several times as fast.
 _MARKS = {
-    "text/tab-separated-values": ((b"\n",), None, 1),
-    "application/sparql-results+xml": ((b"<result>",), None, 0),
-    "application/sparql-results+json": ((b'[{"', b',{"'), b"{}", 0),
-    "text/csv": ((b"\r\n",), b'"', 1),
+    "text/tab-separated-values": ((b"\n",), 1),
+    "application/sparql-results+xml": ((b"<result>",), 0),
+    "application/sparql-results+json": ((b'[{"', b',{"'), 0),
+    "text/csv": ((b"\n",), 1),
 }
+_JSON = "application/sparql-results+json"
+_JSON_ROWS = (b"[{", b",{")  # outside the strings (which a string cannot separate: '{' never follows one)
 # A byte every row holds at least once, so its count is at least the rows': counted first, since one byte is
 # counted several times as fast as the marks (a 3 MB JSON answer: 1 ms against 7). While it stays within the
 # limit, so do the rows, and the marks are never looked for; most answers end so.
@@ -102,28 +108,44 @@ _BOUND = {
     "application/sparql-results+json": b"{",
     "text/csv": b"\n",
 }
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_CSV_QUOTED = re.compile(rb'"(?:[^"]|"")*"')
+_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 
 
-def _exact_rows(data: bytes, media_type: str) -> int:
-    """The rows of a whole answer, when its marks alone are not enough: strings taken out first."""
-    if media_type == "text/csv":
-        return _CSV_QUOTED.sub(b"", data).count(b"\r\n") - 1
-    stripped = _JSON_STRING.sub(b"", data)
-    return stripped.count(b"[{") + stripped.count(b",{")
+class _Quoted:
+    """Splits text written in pieces into what lies outside its quoted strings: for CSV, where a quote
+    within a term is doubled (which the count of quotes takes in its stride), and for JSON, where it is
+    escaped with a backslash (escapes are taken out first, one that straddles two pieces too)."""
+
+    def __init__(self, escapes: bool):
+        self.escapes, self.inside, self.escaped = escapes, False, False
+
+    def outside(self, data: bytes) -> bytes:
+        if self.escaped:
+            data, self.escaped = data[1:], False
+        if self.escapes and b"\\" in data:
+            data = _JSON_ESCAPE.sub(b"", data)
+            if data.endswith(b"\\"):
+                data, self.escaped = data[:-1], True
+        if not self.inside and b'"' not in data:
+            return data
+        pieces = data.split(b'"')
+        outside = b"".join(pieces[1 if self.inside else 0::2])
+        self.inside ^= len(pieces) % 2 == 0
+        return outside
 
 
 class _Sink:
-    """A file-like sink for the engine's serialiser: counts bytes and rows, refuses past the limits,
-    keeps what it is given up to `keep` bytes, and past that writes it all to `spool`, a temporary file
-    (with `keep` 0, it keeps nothing and only counts)."""
+    """A file-like sink for the engine's serialiser: counts bytes and rows, refuses past the limits (raises
+    TooLarge, TooManyRows), keeps what it is given up to `keep` bytes (None: all of it), and past that
+    writes it all to `spool`, a temporary file."""
 
     def __init__(self, media_type: str, max_rows: int, max_bytes: int | None, keep: int | None):
-        self.marks, self.unsure_mark, self.header_marks = _MARKS.get(media_type, ((), None, 0))
+        self.marks, self.header_marks = _MARKS.get(media_type, ((), 0))
         self.media_type, self.max_rows, self.max_bytes = media_type, max_rows, max_bytes
         self.keep = keep
-        self.size, self.marked, self.unsure = 0, 0, False
+        self.size, self.marked = 0, 0
+        self.quoted = _Quoted(escapes=False) if media_type == "text/csv" else None
+        self.recount = False  # a JSON count to take again outside the strings, once this write is kept
         # the bound counted until it passes the limit (or the answer is no longer kept whole); from then on
         # the marks, over the kept parts first
         self.bound_byte = _BOUND.get(media_type)
@@ -132,7 +154,7 @@ class _Sink:
         self.parts: list[bytes] = []
         self.spool = None
         self._tail = b""
-        self._tail_length = max((len(mark) for mark in self.marks), default=1) - 1  # '{}' is shorter than '{"'
+        self._tail_length = max((len(mark) for mark in self.marks), default=1) - 1
 
     def write(self, data) -> int:
         data = bytes(data)
@@ -147,9 +169,11 @@ class _Sink:
             self._mark(data)
         if self.kept:
             self.parts.append(data)
-        elif self.keep:  # the parts kept so far go first, once
+        else:  # the parts kept so far go first, once
             self._spool(*self.parts, data)
             self.parts = []
+        if self.recount:
+            self._recount()
         return len(data)
 
     @property
@@ -172,16 +196,31 @@ class _Sink:
             self._mark(part)
 
     def _mark(self, data: bytes) -> None:
+        if self.recount:
+            return
+        if self.quoted is not None:
+            data = self.quoted.outside(data)
         # a mark may straddle two writes: one that begins in the tail ends within the next `_tail_length`
         # bytes, and no mark is short enough to lie wholly within those
         edge = self._tail + data[:self._tail_length]
         self.marked += sum(data.count(mark) + edge.count(mark) for mark in self.marks)
-        if self.unsure_mark is not None and not self.unsure:
-            self.unsure = self.unsure_mark in data or self.unsure_mark in edge
         self._tail = (self._tail + data[-self._tail_length:])[-self._tail_length:] if self._tail_length else b""
-        # a count that is a lower bound stops the answer early (a CSV count with quotes is not one)
-        if not (self.unsure and self.media_type == "text/csv") and self.marked - self.header_marks > self.max_rows:
+        over = self.marked - self.header_marks > self.max_rows
+        if self.media_type == _JSON and self.quoted is None and (over or b"{}" in edge or b"{}" in data):
+            self.recount = True
+        elif over:
             raise TooManyRows()
+
+    def _recount(self) -> None:
+        """Every byte written so far counted again outside the JSON strings, and from then on only so."""
+        self.recount, self.marked, self._tail = False, 0, b""
+        self.quoted, self.marks, self._tail_length = _Quoted(escapes=True), _JSON_ROWS, 1
+        if self.spool is not None:
+            self.spool.seek(0)  # read back in parts; the next write goes on at the end, where this leaves it
+            for part in iter(lambda: self.spool.read(PART_BYTES), b""):
+                self._mark(part)
+        for part in self.parts:
+            self._mark(part)
 
     def flush(self) -> None:
         pass
@@ -189,15 +228,6 @@ class _Sink:
     def close(self) -> None:
         if self.spool is not None:
             self.spool.close()
-
-    def over_row_limit(self, body: bytes | None) -> bool | None:
-        """Whether more rows than the limit were written; None when only a second count can tell (a large
-        JSON answer with an empty row or a '{}' in a string, a large CSV answer with a quoted term)."""
-        if not self.marking:
-            return False  # the bound (or, for an answer without marks, nothing) stayed within the limit
-        if not self.unsure:
-            return self.marked - self.header_marks > self.max_rows
-        return _exact_rows(body, self.media_type) > self.max_rows if body is not None else None
 
 
 class _CountedTriples:
@@ -229,12 +259,6 @@ def _write(result, media_type: str, sink: _Sink, max_rows: int) -> None:
         result._raw.serialize(sink, RESULT_FORMATS[media_type])
 
 
-def _count_rows(store, request: QueryRequest) -> None:
-    """A second evaluation that only counts rows, as TSV lines (raises TooManyRows past the limit)."""
-    tsv = "text/tab-separated-values"
-    _write(_evaluate(store, request), tsv, _Sink(tsv, request.max_rows, None, keep=0), request.max_rows)
-
-
 def answer(store, request: QueryRequest) -> Answer | Streamed:
     """Evaluate, negotiate the format, enforce the row and byte limits, serialise. Errors become 4xx answers;
     an answer larger than `request.stream_above` bytes comes back as Streamed."""
@@ -258,17 +282,11 @@ def answer(store, request: QueryRequest) -> Answer | Streamed:
     sink = _Sink(counted, request.max_rows, request.max_bytes, request.stream_above)
     try:
         _write(result, media_type, sink, request.max_rows)
-        body = b"".join(sink.parts) if sink.kept else None
-        over = False if graph else sink.over_row_limit(body)
-        if over is None:
-            _count_rows(store, request)
-        elif over:
-            raise TooManyRows()
     except (TooLarge, TooManyRows, NoRoomToSpool, ValueError, RuntimeError, TypeError) as refused:
         sink.close()
         return _refusal(refused, request, graph)
-    if body is not None:
-        return Answer(200, media_type, body)
+    if sink.kept:
+        return Answer(200, media_type, b"".join(sink.parts))
     spool = sink.spool
 
     def write(send: Callable[[bytes], None]) -> None:
