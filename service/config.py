@@ -27,7 +27,7 @@ DEFAULTS = {
     "MAX_RESULT_ROWS": 100_000,   # larger answers (rows, or triples of a graph) get 422
     "MAX_RESULT_BYTES": 100_000_000,  # larger answers (in their final format) get 422
     "MAX_FORM_PARTS": 1_000,      # form fields in a request (query string or form body); more get 413
-    "WORKER_MEMORY_MB": 2_048,    # a query worker's address space; a query needing more gets 503
+    "WORKER_MEMORY_MB": 2_048,    # what a query may add to its worker's address space; more gets 503
     "WRITE_KEY": None,            # writes are off unless a key is set
     "WRITE_KEY_FILE": None,
     "WRITE_GUARD": True,          # HermiT + SHACL on the candidate graph before a write commits

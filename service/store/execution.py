@@ -183,25 +183,34 @@ def _over_memory_message(memory_mb: int | None) -> str:
 
 
 def _worker_start(network: bool, memory_mb: int | None = None) -> None:
-    """A worker's first acts: die with its parent (lifeline.py); cap its address space, so that one
-    query cannot take the machine's memory (the engine aborts the process on a failed allocation);
+    """A worker's first acts: die with its parent (lifeline.py); ready its memory cap (`_cap_memory`);
     without an allowed SERVICE endpoint, give up the network (sandbox.py)."""
-    global _memory_mb
     lifeline.in_worker()
     if memory_mb:
         import ctypes
-        import resource
-        _memory_mb = memory_mb
         # glibc gives each new thread its own malloc arena, 64 MB of address space each: the engine's
         # threads opening a generation would spend the cap on reservations, then fail to start one
         # more thread, which aborts the process. Two arenas cost little speed in a one-query process.
         ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
     if not network:
         from service.store.sandbox import deny_network_in_this_thread
         deny_network_in_this_thread()
+
+
+def _cap_memory(memory_mb: int) -> None:
+    """Cap what a query can add to the worker's address space, so that one query cannot take the
+    machine's memory (the engine aborts the process on a failed allocation). The cap is set over the
+    worker's size once its copy of the graph is in place: that copy is shared with the fork server
+    and every other worker (550-600 MB at 1M triples), and counting it would leave a query the less
+    room the larger the graph, and none at all beyond a few million triples."""
+    global _memory_mb
+    import resource
+    _memory_mb = memory_mb
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = size + (memory_mb << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
 
 
 def _worker_main(connection, directory: str, network: bool, memory_mb: int | None) -> None:
@@ -214,6 +223,8 @@ def _worker_main(connection, directory: str, network: bool, memory_mb: int | Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _holds_the_first_generation(directory) or current_generation(Path(directory)) is not None:
         _worker_answer(directory, QueryRequest("ASK {}"))  # the engine's first query is the slowest
+    if memory_mb:
+        _cap_memory(memory_mb)
     connection.send(os.getpid())
     while True:
         try:
