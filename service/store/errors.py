@@ -1,5 +1,17 @@
-"""What a store or a write answers when it fails: an HTTP status and a message for the client."""
+"""What a store, a query or a write answers when it fails: an HTTP status and a message for the client."""
 from __future__ import annotations
+
+
+class QueryAborted(Exception):
+    """The query was stopped before it answered (503)."""
+
+
+class QueryBusy(QueryAborted):
+    """Every query slot is taken: refused at once rather than holding a request thread (503)."""
+
+
+class QueryTimeout(QueryAborted):
+    """The query ran past the limit; its worker process was killed."""
 
 
 class WriteRefused(Exception):

@@ -28,20 +28,9 @@ import pyoxigraph as ox
 
 from service.store import lifeline
 from service.store.answers import Answer, QueryRequest, Streamed, answer, error as _error
+from service.store.errors import QueryAborted, QueryBusy, QueryTimeout
 
 __all__ = ["Answer", "QueryRequest", "answer", "InProcessExecutor", "ProcessExecutor", "QueryAborted"]
-
-
-class QueryAborted(Exception):
-    """The query was stopped before it answered (503)."""
-
-
-class QueryBusy(QueryAborted):
-    """Every query slot is taken: refused at once rather than holding a request thread (503)."""
-
-
-class QueryTimeout(QueryAborted):
-    """The query ran past the limit; its worker process was killed."""
 
 
 class InProcessExecutor:

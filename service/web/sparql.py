@@ -9,7 +9,8 @@ from service import iris
 from service.store import safety, sandbox
 from service.store.syntax_errors import explain
 from service.web import updates
-from service.store.execution import QueryAborted, QueryBusy, QueryRequest, QueryTimeout
+from service.store.errors import QueryAborted, QueryBusy, QueryTimeout
+from service.store.execution import QueryRequest
 from service.web.metrics import record_timeout
 from service.graph.writes import WriteRefused, graphs_an_update_may_change, refuse_reserved_targets
 from service.web.key_limit import authorise_request
