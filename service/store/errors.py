@@ -14,6 +14,11 @@ class QueryTimeout(QueryAborted):
     """The query ran past the limit; its worker process was killed."""
 
 
+class EngineFailure(QueryAborted):
+    """The engine failed on the query and ended its worker (a panic in Oxigraph's Rust code): 500, as
+    the same query fails again."""
+
+
 class WriteRefused(Exception):
     """A write that was not applied: the HTTP status, a message, and for the guard its report."""
 

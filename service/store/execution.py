@@ -19,16 +19,20 @@ import dataclasses
 import multiprocessing
 import os
 import queue
+import re
 import signal
+import sys
+import tempfile
 import threading
 import time
+from multiprocessing import reduction
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from service.store import lifeline
 from service.store.answers import Answer, QueryRequest, Streamed, answer, error as _error
-from service.store.errors import QueryAborted, QueryBusy, QueryTimeout
+from service.store.errors import EngineFailure, QueryAborted, QueryBusy, QueryTimeout
 
 __all__ = ["Answer", "QueryRequest", "answer", "InProcessExecutor", "ProcessExecutor", "QueryAborted"]
 
@@ -147,6 +151,8 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
             if _worker_store is None or _worker_store[0] != (directory, generation):
                 _worker_store = None  # the old copy goes before the new one comes
                 _worker_store = ((directory, generation), load_generation(Path(directory) / generation))
+            if _memory_mb and not _capped:
+                _cap_memory()
             return answer(_worker_store[1], request)
         except MemoryError:  # the cap below, met in Python code; in the engine it ends the process
             return _error(503, _over_memory_message(_memory_mb))
@@ -163,7 +169,8 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
     raise AssertionError("unreachable")
 
 
-_memory_mb: int | None = None
+_memory_mb: int | None = None  # the cap on what a query adds to the worker's address space
+_capped = False
 
 
 def _over_memory_message(memory_mb: int | None) -> str:
@@ -172,10 +179,13 @@ def _over_memory_message(memory_mb: int | None) -> str:
 
 
 def _worker_start(network: bool, memory_mb: int | None = None) -> None:
-    """A worker's first acts: die with its parent (lifeline.py); ready its memory cap (`_cap_memory`);
-    without an allowed SERVICE endpoint, give up the network (sandbox.py)."""
+    """A worker's first acts: die with its parent (lifeline.py); ready its memory cap (`_cap_memory`,
+    set once its copy of the graph is in place); without an allowed SERVICE endpoint, give up the
+    network (sandbox.py)."""
+    global _memory_mb
     lifeline.in_worker()
     if memory_mb:
+        _memory_mb = memory_mb
         import ctypes
         # glibc gives each new thread its own malloc arena, 64 MB of address space each: the engine's
         # threads opening a generation would spend the cap on reservations, then fail to start one
@@ -186,19 +196,19 @@ def _worker_start(network: bool, memory_mb: int | None = None) -> None:
         deny_network_in_this_thread()
 
 
-def _cap_memory(memory_mb: int) -> None:
+def _cap_memory() -> None:
     """Cap what a query can add to the worker's address space, so that one query cannot take the
     machine's memory (the engine aborts the process on a failed allocation). The cap is set over the
     worker's size once its copy of the graph is in place: that copy is shared with the fork server
     and every other worker (550-600 MB at 1M triples), and counting it would leave a query the less
     room the larger the graph, and none at all beyond a few million triples."""
-    global _memory_mb
+    global _capped
     import resource
-    _memory_mb = memory_mb
     with open("/proc/self/statm") as statm:
         size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = size + (memory_mb << 20)
+    cap = size + (_memory_mb << 20)
+    _capped = True
     resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
 
 
@@ -212,8 +222,11 @@ def _worker_main(connection, directory: str, network: bool, memory_mb: int | Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _holds_the_first_generation(directory) or current_generation(Path(directory)) is not None:
         _worker_answer(directory, QueryRequest("ASK {}"))  # the engine's first query is the slowest
-    if memory_mb:
-        _cap_memory(memory_mb)
+    # The engine's last words before it aborts the process (a failed allocation, a panic) go to the
+    # standard error: into a file without a name, whose handle the server keeps, to say which it was.
+    last_words = tempfile.TemporaryFile(prefix="alliance-kg-worker-")
+    os.dup2(last_words.fileno(), 2)
+    reduction.send_handle(connection, last_words.fileno(), os.getppid())
     connection.send(os.getpid())
     while True:
         try:
@@ -247,10 +260,24 @@ def _send_parts(connection, streamed: Streamed) -> None:
 
 
 class _Worker:
-    """A live worker process and the server's end of its pipe."""
+    """A live worker process, the server's end of its pipe, and the file its standard error goes to."""
 
     def __init__(self, process, connection):
         self.process, self.connection = process, connection
+        self.last_words = None
+
+    def read_last_words(self) -> str:
+        """What the worker wrote to its standard error (the end of it), passed on to the server's."""
+        if self.last_words is None:
+            return ""
+        try:
+            size = os.fstat(self.last_words.fileno()).st_size
+            words = os.pread(self.last_words.fileno(), 16384, max(0, size - 16384)).decode(errors="replace")
+        except (OSError, ValueError):
+            return ""
+        if words:
+            sys.stderr.write(words)
+        return words
 
     def kill(self) -> None:
         """SIGKILL: the worker holds only a read-only copy of the graph, so nothing is lost, and a
@@ -260,6 +287,8 @@ class _Worker:
         except (OSError, ValueError, AttributeError):
             pass
         self.connection.close()
+        if self.last_words is not None:
+            self.last_words.close()
 
 
 # the fork server the last call of start_fork_server started to wait for its `snapshot`: only that one
@@ -372,8 +401,9 @@ class ProcessExecutor:
                     process.start()
                     self._live.add(worker)
                 theirs.close()
+                worker.last_words = os.fdopen(reduction.recv_handle(ours), "rb")
                 ours.recv()  # the worker's pid, sent once its copy of the graph is in place
-            except (OSError, EOFError, ValueError):
+            except (OSError, EOFError, ValueError, RuntimeError):  # RuntimeError: no handle came
                 self._drop(worker)
                 time.sleep(1)
                 continue
@@ -462,12 +492,9 @@ class ProcessExecutor:
         if self._closing:
             return QueryAborted("The server is stopping; try again in a moment.")
         worker.process.join(1)
-        exitcode = worker.process.exitcode
+        exitcode, last_words = worker.process.exitcode, worker.read_last_words()
         self._replace(worker)
-        if self.memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
-            return QueryAborted(_over_memory_message(self.memory_mb))
-        return QueryAborted("The process answering the query stopped (out of memory?); "
-                            "narrow the query and try again.")
+        return _why_it_died(exitcode, last_words, self.memory_mb)
 
     def close(self) -> None:
         """Kill every worker: a request thread waiting on one answers now (503), not at the time limit.
@@ -482,6 +509,22 @@ class ProcessExecutor:
         self._idle.put(None)
         for worker in workers:
             worker.process.join(5)
+
+
+def _why_it_died(exitcode: int | None, last_words: str, memory_mb: int | None) -> QueryAborted:
+    """The error for a query whose worker died under it, from how it ended and what it last wrote."""
+    panic = re.search(r"panicked at [^\n]*:\n([^\n]+)", last_words)
+    if panic and "memory allocation of" not in last_words:
+        message = panic.group(1).strip()
+        hint = (" ORDER BY over a mix of blank nodes, IRIs and literals is a known cause: order by an"
+                " expression of one kind (STR(?x), isBlank(?x)) or filter the terms first."
+                if "total order" in message else "")
+        return EngineFailure(f"The query engine (Oxigraph {ox.__version__}) failed on this query: {message}. "
+                             f"The same query will fail again as written.{hint}")
+    if memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
+        return QueryAborted(_over_memory_message(memory_mb))
+    return QueryAborted("The process answering the query stopped (out of memory?); "
+                        "narrow the query and try again.")
 
 
 class _Stream:

@@ -9,7 +9,7 @@ from service import iris
 from service.store import safety, sandbox
 from service.store.syntax_errors import explain
 from service.web import updates
-from service.store.errors import QueryAborted, QueryBusy, QueryTimeout
+from service.store.errors import EngineFailure, QueryAborted, QueryBusy, QueryTimeout
 from service.store.execution import QueryRequest
 from service.web.metrics import record_timeout
 from service.graph.writes import WriteRefused, graphs_an_update_may_change, refuse_reserved_targets
@@ -103,6 +103,8 @@ def sparql() -> Response:
         # a large answer comes in parts: a limit met before the first part (the worker gone) is still a
         # 503 (once the response has begun, it can only be cut short)
         first = next(answer.body, b"") if answer.status == 200 and not isinstance(answer.body, bytes) else None
+    except EngineFailure as failed:  # the engine's fault, met again if asked again: no Retry-After
+        return error(500, str(failed))
     except QueryAborted as stopped:  # over the time limit, or its worker died
         if isinstance(stopped, QueryTimeout):
             record_timeout()
