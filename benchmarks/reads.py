@@ -1,7 +1,7 @@
 """Reads at engine speed: every query over HTTP against pyoxigraph in memory, in one run, interleaved.
 
     .venv/bin/python -m benchmarks.reads [--size 1M] [--baseline DIR] [--repeat 5] [--client requests]
-                                         [--markdown FILE]
+                                         [--results csv] [--markdown FILE]
 
 Builds the graph in this process as the server does (knowledge_graph.build: ontology, data and
 entailments; with `--size` a generated graph of that many synthetic triples beside the shipped
@@ -10,7 +10,7 @@ of queries/ and benchmarks/queries/ in rounds: in each round every query runs on
 once over HTTP, so that the load of a shared machine falls on both alike (with `--baseline`, the two
 served checkouts take turns going first). "In memory" is pyoxigraph
 answering in this process (the engine alone: no checks of the query), the answer serialised as the
-server sends it (SPARQL JSON, or Turtle for a graph). The HTTP client is `http.client` on one
+server sends it (SPARQL JSON, or `--results` CSV, TSV or XML; Turtle for a graph). The HTTP client is `http.client` on one
 kept-alive connection (`--client requests` for what a requests user waits: about 0.65 ms more a
 query, the client library's own). Prints the median of each and the ratio, and checks the target: HTTP within 1.2x the
 in-memory time + 2 ms.
@@ -34,17 +34,21 @@ import requests
 from benchmarks.run import CLIENTS, HttpEngine, free_port, queries
 
 TARGET_FACTOR, TARGET_MS = 1.2, 2.0
+RESULTS = {"json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+           "csv": ("text/csv", ox.QueryResultsFormat.CSV),
+           "tsv": ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+           "xml": ("application/sparql-results+xml", ox.QueryResultsFormat.XML)}
 
 
-def in_memory(store: ox.Store, text: str) -> int:
+def in_memory(store: ox.Store, text: str, results: str = "json") -> int:
     """pyoxigraph's answer in this process (the union default graph, as the service reads a query
-    without FROM), serialised as an endpoint sends it."""
+    without FROM), serialised as an endpoint sends it (a boolean always in JSON, as CSV has none)."""
     result = store.query(text, use_default_graph_as_union=True)
     if isinstance(result, ox.QueryBoolean):
         return len(result.serialize(format=ox.QueryResultsFormat.JSON))
     if isinstance(result, ox.QueryTriples):
         return len(result.serialize(format=ox.RdfFormat.TURTLE))
-    return len(result.serialize(format=ox.QueryResultsFormat.JSON))
+    return len(result.serialize(format=RESULTS[results][1]))
 
 
 def serve(checkout: Path, data_dir: Path | None, log: Path, timeout: float, client: str) -> HttpEngine:
@@ -96,6 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", dest="only", help="only the queries whose name matches this regex")
     parser.add_argument("--client", choices=CLIENTS, default=CLIENTS[0],
                         help="the HTTP client (one kept-alive connection); requests adds about 0.65 ms of its own")
+    parser.add_argument("--results", choices=RESULTS, default="json", help="the solutions' format")
     parser.add_argument("--cap", type=float, default=120, help="seconds an HTTP query may take")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-reads"))
     parser.add_argument("--markdown", type=Path, help="also write the table here")
@@ -113,9 +118,10 @@ def main(argv: list[str] | None = None) -> None:
         if args.baseline:
             engines["baseline"] = serve(args.baseline.resolve(), data_dir, args.workdir / "baseline.log", 900,
                                        args.client)
-        runs = {"memory": lambda text: in_memory(store._store, text)}
+        runs = {"memory": lambda text: in_memory(store._store, text, args.results)}
         for name, engine in engines.items():
-            runs[name] = lambda text, engine=engine: engine.query(text, cap=args.cap)
+            runs[name] = lambda text, engine=engine: engine.query(text, cap=args.cap,
+                                                                  results=RESULTS[args.results][0])
         samples = {(query, engine): [] for query in texts for engine in runs}
         served = [name for name in runs if name != "memory"]
         for round_ in range(args.repeat + 1):  # the first round warms every engine up, untimed

@@ -205,9 +205,10 @@ class HttpEngine:
                 time.sleep(0.2)
         raise RuntimeError(f"{self.command[0]} not ready within {timeout} s")
 
-    def query(self, text: str, cap: float | None = None) -> int:
-        """The answer's size in bytes; an HTTP error status raised as requests.HTTPError."""
-        accept = f"{JSON_RESULTS}, text/turtle;q=0.5"
+    def query(self, text: str, cap: float | None = None, results: str = JSON_RESULTS) -> int:
+        """The answer's size in bytes (solutions in the media type `results`); an HTTP error status raised
+        as requests.HTTPError."""
+        accept = f"{results}, {JSON_RESULTS};q=0.8, text/turtle;q=0.5"  # JSON for a boolean, which CSV has not
         if self.client == "requests":
             response = self.session.post(self.sparql_url, data={"query": text}, timeout=cap,
                                          headers={"Accept": accept})

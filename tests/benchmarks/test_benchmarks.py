@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from benchmarks import run
 from benchmarks.generate import generate
-from benchmarks.reads import in_memory
+from benchmarks.reads import RESULTS, in_memory
 from service.graph import knowledge_graph
 from service.config import PROJECT_ROOT, load_config
 
@@ -74,3 +74,7 @@ def test_the_in_memory_engine_serialises_every_kind_of_answer():
     assert in_memory(store, "SELECT * WHERE { ?s ?p ?o }") == len(table.serialize(format=ox.QueryResultsFormat.JSON))
     graph = store.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
     assert in_memory(store, "CONSTRUCT WHERE { ?s ?p ?o }") == len(graph.serialize(format=ox.RdfFormat.TURTLE)) > 0
+    for results, (_media_type, format_) in RESULTS.items():  # --results: the table in the format asked
+        table = store.query("SELECT * WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        assert in_memory(store, "SELECT * WHERE { ?s ?p ?o }", results) == len(table.serialize(format=format_))
+    assert in_memory(store, "ASK { ?s ?p ?o }", "csv") == len(ask)  # CSV has no boolean: JSON, as served
