@@ -57,12 +57,13 @@ def test_graph_store_urls_that_are_no_iri_get_400(client, url, method):
     assert "IRI" in body and "/work" not in body and "Traceback" not in body
 
 
-def test_a_query_the_engine_fails_on_gets_500_naming_the_failure_not_the_memory_cap(client):
+def test_a_query_the_engine_fails_on_gets_500_naming_the_failure_not_the_memory_cap(client, capfd):
     """Oxigraph 0.5.13 panics when it orders blank nodes, IRIs and literals together ('does not correctly
     implement a total order'), which aborts the worker: that was reported as the query needing more than
     the memory cap (503, retry in 60 s). The engine's own words are now read from the worker's standard
-    error: 500 naming the failure and a way round it, and the next query is answered. (Should a later
-    engine order them, the answer must then be in SPARQL's order: blank nodes, IRIs, literals.)"""
+    error (and passed on to the server's): 500 naming the failure and a way round it, and the next query
+    is answered. (Should a later engine order them, the answer must then be in SPARQL's order: blank
+    nodes, IRIs, literals.)"""
     response = client.get("/sparql", query_string={"query": "SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o LIMIT 20"},
                           headers=JSON)
     body = response.get_data(as_text=True)
@@ -73,6 +74,7 @@ def test_a_query_the_engine_fails_on_gets_500_naming_the_failure_not_the_memory_
         assert response.status_code == 500, body
         assert "query engine (Oxigraph" in body and "does not correctly implement a total order" in body, body
         assert "STR(?x)" in body and "memory" not in body and "Retry-After" not in response.headers
+        assert "panicked at" in capfd.readouterr().err  # the worker's last words, passed on to the server's log
     by_text = "SELECT ?o WHERE { ?s ?p ?o } ORDER BY STR(?o) LIMIT 20"  # the way round it that the error gives
     assert client.get("/sparql", query_string={"query": by_text}, headers=JSON).status_code == 200
 
