@@ -11,13 +11,16 @@ the request parsed, the checks, the worker, the response), and the whole request
 waitress with a kept-alive connection, from `requests` and from `http.client` (as
 `benchmarks/reads.py` sends it). `--idle MS` sleeps that long before each timed run: a process that
 has slept takes longer to wake (the worker, the server's threads), which is what a request meets when
-it comes alone rather than in a tight loop.
+it comes alone rather than in a tight loop. `--after NAME` runs that saved query before each timed run,
+untimed, in memory and over HTTP (as `benchmarks.reads` runs the query before it in a round): a query
+that touches much of the graph leaves every process's caches cold for the next one.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import os
+import re
 import statistics
 import threading
 import time
@@ -40,11 +43,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--queries", help="also these queries of queries/ and benchmarks/queries/ (a regex)")
     parser.add_argument("--idle", type=float, default=0, help="milliseconds to sleep before each timed run")
+    parser.add_argument("--after", metavar="NAME", help="a saved query to run, untimed, before each timed run")
     options = parser.parse_args()
     queries = dict(QUERIES)
+    from benchmarks.run import queries as saved
     if options.queries:
-        from benchmarks.run import queries as saved
         queries.update(saved(options.queries))
+    after = None
+    if options.after:
+        after = saved(f"^{re.escape(options.after)}$").get(options.after)
+        if after is None:
+            parser.error(f"--after {options.after}: no saved query of that name in queries/ or benchmarks/queries/")
 
     from service import create_app
     from service.graph import knowledge_graph
@@ -63,7 +72,13 @@ def main() -> None:
     session, client = requests.Session(), app.test_client()
     kept_alive = KeptAlive(server.effective_port)
     try:
-        print(f"load average {os.getloadavg()[0]:.2f}; medians of {options.repeat}, ms; idle {options.idle:g} ms")
+        before = None
+        if after is not None:
+            def before():
+                in_memory(store._store, after)
+                kept_alive.post(after)
+        print(f"load average {os.getloadavg()[0]:.2f}; medians of {options.repeat}, ms; idle {options.idle:g} ms"
+              + (f"; after {options.after}" if after else ""))
         print("| stage | " + " | ".join(queries) + " |\n|---|" + "---|" * len(queries))
         rows: dict[str, list[float]] = {}
         for text in queries.values():
@@ -80,7 +95,7 @@ def main() -> None:
                 "HTTP through waitress, http.client": lambda: kept_alive.post(text),
             }
             for stage, run in stages.items():
-                rows.setdefault(stage, []).append(timed_ms(run, options.repeat, options.idle))
+                rows.setdefault(stage, []).append(timed_ms(run, options.repeat, options.idle, before))
         for stage, values in rows.items():
             print(f"| {stage} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
         print(f"load average {os.getloadavg()[0]:.2f}")
@@ -106,14 +121,16 @@ class KeptAlive:
         return body
 
 
-def timed_ms(run, repeat: int, idle_ms: float) -> float:
-    """The median of `repeat` runs in milliseconds, each after an untimed sleep of `idle_ms`."""
-    if not idle_ms:
+def timed_ms(run, repeat: int, idle_ms: float, before=None) -> float:
+    """The median of `repeat` runs in milliseconds, each after `before()` and a sleep of `idle_ms`, untimed."""
+    if not idle_ms and before is None:
         return median_ms(run, repeat)
     for _ in range(min(20, repeat)):
         run()
     times = []
     for _ in range(repeat):
+        if before is not None:
+            before()
         time.sleep(idle_ms / 1000)
         started = time.perf_counter()
         run()
