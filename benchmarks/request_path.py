@@ -131,7 +131,8 @@ def timed_ms(run, repeat: int, idle_ms: float, before=None) -> float:
     for _ in range(repeat):
         if before is not None:
             before()
-        time.sleep(idle_ms / 1000)
+        if idle_ms:
+            time.sleep(idle_ms / 1000)
         started = time.perf_counter()
         run()
         times.append(time.perf_counter() - started)
