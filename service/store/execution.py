@@ -19,7 +19,6 @@ import dataclasses
 import multiprocessing
 import os
 import queue
-import re
 import signal
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import pyoxigraph as ox
 
 from service.store import lifeline
 from service.store.answers import Answer, QueryRequest, Streamed, answer, error as _error
-from service.store.errors import EngineFailure, QueryAborted, QueryBusy, QueryTimeout
+from service.store.errors import QueryAborted, QueryBusy, QueryTimeout, over_memory_message, why_it_died
 
 __all__ = ["Answer", "QueryRequest", "answer", "InProcessExecutor", "ProcessExecutor", "QueryAborted"]
 
@@ -155,7 +154,7 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
                 _cap_memory()
             return answer(_worker_store[1], request)
         except MemoryError:  # the cap below, met in Python code; in the engine it ends the process
-            return _error(503, _over_memory_message(_memory_mb))
+            return _error(503, over_memory_message(_memory_mb))
         except PermissionError as denied:  # the sandbox at work: the query tried to open a socket
             return _error(400, "Query refused: it tried to open a network connection, which this endpoint "
                                f"never does ({denied}).")
@@ -171,11 +170,6 @@ def _worker_answer(directory: str, request: QueryRequest) -> Answer | Streamed:
 
 _memory_mb: int | None = None  # the cap on what a query adds to the worker's address space
 _capped = False
-
-
-def _over_memory_message(memory_mb: int | None) -> str:
-    return (f"The query needed more than {memory_mb} MB, a query worker's memory cap "
-            "(ALLIANCE_KG_WORKER_MEMORY_MB), and was stopped; narrow it (LIMIT, shorter values) and try again.")
 
 
 def _worker_start(network: bool, memory_mb: int | None = None) -> None:
@@ -252,7 +246,7 @@ def _send_parts(connection, streamed: Streamed) -> None:
     try:
         streamed.write(connection.send_bytes)
     except MemoryError:
-        failure = _over_memory_message(_memory_mb)
+        failure = over_memory_message(_memory_mb)
     except Exception as stopped:  # noqa: BLE001 -- over a limit the second time (RAND(), NOW()), or the engine
         failure = f"The answer was stopped part way: {type(stopped).__name__} {stopped}".rstrip()
     connection.send_bytes(b"")
@@ -494,7 +488,7 @@ class ProcessExecutor:
         worker.process.join(1)
         exitcode, last_words = worker.process.exitcode, worker.read_last_words()
         self._replace(worker)
-        return _why_it_died(exitcode, last_words, self.memory_mb)
+        return why_it_died(exitcode, last_words, self.memory_mb)
 
     def close(self) -> None:
         """Kill every worker: a request thread waiting on one answers now (503), not at the time limit.
@@ -509,22 +503,6 @@ class ProcessExecutor:
         self._idle.put(None)
         for worker in workers:
             worker.process.join(5)
-
-
-def _why_it_died(exitcode: int | None, last_words: str, memory_mb: int | None) -> QueryAborted:
-    """The error for a query whose worker died under it, from how it ended and what it last wrote."""
-    panic = re.search(r"panicked at [^\n]*:\n([^\n]+)", last_words)
-    if panic and "memory allocation of" not in last_words:
-        message = panic.group(1).strip()
-        hint = (" ORDER BY over a mix of blank nodes, IRIs and literals is a known cause: order by an"
-                " expression of one kind (STR(?x), isBlank(?x)) or filter the terms first."
-                if "total order" in message else "")
-        return EngineFailure(f"The query engine (Oxigraph {ox.__version__}) failed on this query: {message}. "
-                             f"The same query will fail again as written.{hint}")
-    if memory_mb and exitcode == -signal.SIGABRT:  # how the engine meets the cap
-        return QueryAborted(_over_memory_message(memory_mb))
-    return QueryAborted("The process answering the query stopped (out of memory?); "
-                        "narrow the query and try again.")
 
 
 class _Stream:
