@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import os
 from pathlib import Path
 
 import psutil
@@ -48,6 +49,21 @@ def workers_of(executor: ProcessExecutor) -> list[psutil.Process]:
 
 def open_generation_files(process: psutil.Process, store: PersistentStore) -> list[str]:
     return [f.path for f in process.open_files() if Path(f.path).is_relative_to(store.directory)]
+
+
+def huge_page_mappings(pid: int) -> int:
+    """How many of the process's mappings were advised to use transparent huge pages (`hg`)."""
+    with open(f"/proc/{pid}/smaps") as smaps:
+        return sum("hg" in line.split() for line in smaps if line.startswith("VmFlags:"))
+
+
+def test_the_workers_memory_asks_for_huge_pages_and_the_servers_environment_is_as_it_was(served):
+    _, executor = served
+    tunables = os.environ.get("GLIBC_TUNABLES")
+    assert [huge_page_mappings(worker.pid) > 0 for worker in workers_of(executor)] == [True, True]
+    ProcessExecutor(executor.directory, workers=1, timeout=60).close()  # starts the fork server if it is gone
+    assert os.environ.get("GLIBC_TUNABLES") == tunables
+    assert huge_page_mappings(os.getpid()) == 0
 
 
 def test_every_query_after_a_write_sees_it_whichever_worker_answers(served):
