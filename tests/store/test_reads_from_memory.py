@@ -5,12 +5,16 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import psutil
 import pyoxigraph as ox
 import pytest
 
+from ..conftest import PROJECT_ROOT
 from service.store.execution import ProcessExecutor, QueryRequest
 from service.store.on_disk import PersistentStore
 
@@ -64,6 +68,53 @@ def test_the_workers_memory_asks_for_huge_pages_and_the_servers_environment_is_a
     ProcessExecutor(executor.directory, workers=1, timeout=60).close()  # starts the fork server if it is gone
     assert os.environ.get("GLIBC_TUNABLES") == tunables
     assert huge_page_mappings(os.getpid()) == 0
+
+
+def test_a_replacement_worker_has_read_the_graph_before_its_first_query(tmp_path):
+    """A worker's first query writes into most of the graph's pages (copies on write from the fork server);
+    a replacement, forked while the service serves, does that before it takes a query. In a fresh process,
+    so that the fork server is this store's (one started for another store leaves each worker its own copy)."""
+    script = textwrap.dedent(f"""
+        import time
+        import pyoxigraph as ox
+        from service.store.execution import ProcessExecutor, QueryRequest, QueryTimeout
+        from service.store.on_disk import PersistentStore
+
+        def minor_faults(pid):
+            with open(f"/proc/{{pid}}/stat") as stat:
+                return int(stat.read().rsplit(")", 1)[1].split()[7])  # minflt, the tenth field
+
+        store = PersistentStore({str(tmp_path / "store")!r})
+        store.commit([ox.Quad(ox.NamedNode(f"urn:test:s{{i}}"), ox.NamedNode("urn:test:p"), ox.Literal(f"value {{i}}"),
+                              ox.NamedNode("urn:test:g")) for i in range(100_000)], [])
+        executor = ProcessExecutor(store.directory, workers=1, timeout=2)
+        executor.wait_ready()
+
+        def faults_of_the_first_query():
+            deadline = time.monotonic() + 30
+            while executor._idle.qsize() == 0 and time.monotonic() < deadline:  # until the worker is ready
+                time.sleep(0.05)
+            [worker] = executor.worker_pids()
+            before = minor_faults(worker)
+            scan = "SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRLEN(?o) > 3) }}"
+            assert executor.run(QueryRequest(scan)).status == 200
+            return minor_faults(worker) - before
+        print("first worker:", faults_of_the_first_query())
+        try:
+            executor.run(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }}"))
+        except QueryTimeout:
+            print("replaced")
+        print("replacement:", faults_of_the_first_query())
+        executor.close()
+        store.close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    faults = dict(line.split(": ") for line in done.stdout.splitlines() if ": " in line)
+    assert "replaced" in done.stdout, done.stdout
+    assert int(faults["first worker"]) > 1_000, done.stdout
+    assert int(faults["replacement"]) < int(faults["first worker"]) / 10, done.stdout
 
 
 def test_every_query_after_a_write_sees_it_whichever_worker_answers(served):
