@@ -77,7 +77,7 @@ def load_generation(path: Path):
 SNAPSHOT_VARIABLE = "ALLIANCEKG_PRELOAD_SNAPSHOT"  # the QUADS file of the generation the first start commits
 # The fork server's malloc asks for transparent huge pages (madvise) for the graph's copy, which every
 # worker shares, and for the queries' working memory: fewer TLB misses over a graph of hundreds of MB,
-# 3-8% off the heavy queries at 1M (docs/benchmarks.md). Nothing changes where the kernel has THP off.
+# up to 8% off the heavy queries at 1M (docs/benchmarks.md). Nothing changes where the kernel has THP off.
 TUNABLES, HUGE_PAGES = "GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"
 
 

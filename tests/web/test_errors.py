@@ -91,7 +91,6 @@ def test_a_query_the_engine_fails_on_gets_500_naming_the_failure_not_the_memory_
     (-9, "", 503, "stopped (out of memory?)"),
 ])
 def test_a_dead_workers_last_words_say_why_it_died(exitcode, last_words, status, named):
-    from service.store.errors import EngineFailure
-    from service.store.errors import why_it_died
+    from service.store.errors import EngineFailure, why_it_died
     failure = why_it_died(exitcode, last_words, 1024)
     assert isinstance(failure, EngineFailure) == (status == 500) and named in str(failure), str(failure)
