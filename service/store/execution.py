@@ -2,10 +2,11 @@
 
 Oxigraph cannot be interrupted from Python and a thread cannot be killed, so queries run in worker
 processes, each kept and fed through a pipe of its own (ProcessExecutor): a query still running at the
-limit has its process killed and replaced, and the other workers go on serving. The workers answer from memory: the fork server copies
-the store's current generation (on_disk.py) into an in-memory store before it forks the first worker,
-and every worker forked from it shares those pages; a worker that finds CURRENT naming another
-generation copies that one for itself before it answers, so a write is seen by every query after it.
+limit has its process killed and replaced, and the other workers go on serving. The workers answer from
+memory: the fork server copies the store's current generation (on_disk.py) into an in-memory store
+before it forks the first worker, and every worker forked from it shares those pages; a worker that
+finds CURRENT naming another generation copies that one for itself before it answers, so a write is seen
+by every query after it.
 
 The worker also serialises the answer (answers.py), so what crosses the process boundary is bytes: a
 small answer in one message, a large one (answers.Streamed) in parts, which the request thread hands
@@ -15,6 +16,7 @@ the time limit has its worker killed, like a query that overruns.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import multiprocessing
 import os
@@ -75,10 +77,6 @@ def load_generation(path: Path):
 
 
 SNAPSHOT_VARIABLE = "ALLIANCEKG_PRELOAD_SNAPSHOT"  # the QUADS file of the generation the first start commits
-# The fork server's malloc asks for transparent huge pages (madvise) for the graph's copy, which every
-# worker shares, and for the queries' working memory: fewer TLB misses over a graph of hundreds of MB,
-# up to 8% off the heavy queries at 1M (docs/benchmarks.md). Nothing changes where the kernel has THP off.
-TUNABLES, HUGE_PAGES = "GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"
 
 
 def preload() -> None:
@@ -177,18 +175,22 @@ _capped = False
 
 
 def _worker_start(network: bool, memory_mb: int | None = None) -> None:
-    """A worker's first acts: die with its parent (lifeline.py); ready its memory cap (`_cap_memory`,
-    set once its copy of the graph is in place); without an allowed SERVICE endpoint, give up the
-    network (sandbox.py)."""
+    """A worker's first acts: die with its parent (lifeline.py); keep freed memory; ready its memory
+    cap (`_cap_memory`, set once its copy of the graph is in place); without an allowed SERVICE
+    endpoint, give up the network (sandbox.py)."""
     global _memory_mb
     lifeline.in_worker()
+    libc = ctypes.CDLL(None)
+    # glibc hands what a query frees back to the kernel, and the next query's pages are zeroed anew: at 1M
+    # a 250 ms query took 450-770 ms after larger ones, half of it clearing pages. Keep up to 256 MB of
+    # it, and take blocks of up to 32 MB from it rather than from mmap.
+    libc.mallopt(-1, 256 << 20), libc.mallopt(-3, 32 << 20)  # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
     if memory_mb:
         _memory_mb = memory_mb
-        import ctypes
         # glibc gives each new thread its own malloc arena, 64 MB of address space each: the engine's
         # threads opening a generation would spend the cap on reservations, then fail to start one
         # more thread, which aborts the process. Two arenas cost little speed in a one-query process.
-        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
     if not network:
         from service.store.sandbox import deny_network_in_this_thread
         deny_network_in_this_thread()
@@ -323,15 +325,10 @@ def start_fork_server(directory: Path, snapshot: Path | None = None):
     from service.store import temporary
     temporary.for_multiprocessing()  # where the fork server listens: removed even after a SIGKILL
     running = forkserver._forkserver._forkserver_pid  # noqa: SLF001 -- multiprocessing has no public way
-    tunables = os.environ.get(TUNABLES)
-    os.environ[TUNABLES] = f"{tunables}:{HUGE_PAGES}" if tunables else HUGE_PAGES
     try:
         forkserver.ensure_running()
     finally:
-        os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only, as are the tunables
-        os.environ.pop(TUNABLES)
-        if tunables is not None:
-            os.environ[TUNABLES] = tunables
+        os.environ.pop(SNAPSHOT_VARIABLE, None)  # for this fork server only
     started = forkserver._forkserver._forkserver_pid  # noqa: SLF001
     _waiting_for_snapshot = started if snapshot and started != running else None
     return context
