@@ -3,6 +3,7 @@ generation) is what every query after it sees, whichever worker answers it."""
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 import json
 import subprocess
 import sys
@@ -63,15 +64,11 @@ def test_a_replacement_worker_has_read_the_graph_before_its_first_query(tmp_path
     """A worker's first query writes into most of the graph's pages (copies on write from the fork server);
     a replacement, forked while the service serves, does that before it takes a query. In a fresh process,
     so that the fork server is this store's (one started for another store leaves each worker its own copy)."""
-    script = textwrap.dedent(f"""
+    script = inspect.getsource(minor_faults) + textwrap.dedent(f"""
         import time
         import pyoxigraph as ox
         from service.store.execution import ProcessExecutor, QueryRequest, QueryTimeout
         from service.store.on_disk import PersistentStore
-
-        def minor_faults(pid):
-            with open(f"/proc/{{pid}}/stat") as stat:
-                return int(stat.read().rsplit(")", 1)[1].split()[7])  # minflt, the tenth field
 
         store = PersistentStore({str(tmp_path / "store")!r})
         store.commit([ox.Quad(ox.NamedNode(f"urn:test:s{{i}}"), ox.NamedNode("urn:test:p"), ox.Literal(f"value {{i}}"),
