@@ -184,7 +184,8 @@ def _worker_start(network: bool, memory_mb: int | None = None) -> None:
     # glibc hands what a query frees back to the kernel, and the next query's pages are zeroed anew: at 1M
     # a 250 ms query took 450-770 ms after larger ones, half of it clearing pages. Keep up to 256 MB of
     # it, and take blocks of up to 32 MB from it rather than from mmap.
-    libc.mallopt(-1, 256 << 20), libc.mallopt(-3, 32 << 20)  # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+    libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+    libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
     if memory_mb:
         _memory_mb = memory_mb
         # glibc gives each new thread its own malloc arena, 64 MB of address space each: the engine's
