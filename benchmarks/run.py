@@ -208,12 +208,16 @@ class HttpEngine:
     def query(self, text: str, cap: float | None = None, results: str = JSON_RESULTS) -> int:
         """The answer's size in bytes (solutions in the media type `results`); an HTTP error status raised
         as requests.HTTPError."""
+        return len(self.answer(text, cap, results)[1])
+
+    def answer(self, text: str, cap: float | None = None, results: str = JSON_RESULTS) -> tuple[str, bytes]:
+        """The answer's media type and body, as `query` asks for it."""
         accept = f"{results}, {JSON_RESULTS};q=0.8, text/turtle;q=0.5"  # JSON for a boolean, which CSV has not
         if self.client == "requests":
             response = self.session.post(self.sparql_url, data={"query": text}, timeout=cap,
                                          headers={"Accept": accept})
             response.raise_for_status()
-            return len(response.content)
+            return response.headers.get("Content-Type", ""), response.content
         address = urllib.parse.urlsplit(self.sparql_url)
         body = urllib.parse.urlencode({"query": text})
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
@@ -240,7 +244,7 @@ class HttpEngine:
                 raise
             if response.status >= 400:
                 raise requests.HTTPError(f"{response.status} {response.reason}: {content[:300]!r}")
-            return len(content)
+            return response.getheader("Content-Type", ""), content
         raise AssertionError("unreachable")
 
     def rss_mb(self) -> float:

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from benchmarks import run
 from benchmarks.generate import generate
-from benchmarks.reads import RESULTS, in_memory
+from benchmarks.reads import RESULTS, contents, in_memory, in_memory_answer
 from service.graph import knowledge_graph
 from service.config import PROJECT_ROOT, load_config
 
@@ -78,3 +79,24 @@ def test_the_in_memory_engine_serialises_every_kind_of_answer():
         table = store.query("SELECT * WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
         assert in_memory(store, "SELECT * WHERE { ?s ?p ?o }", results) == len(table.serialize(format=format_))
     assert in_memory(store, "ASK { ?s ?p ?o }", "csv") == len(ask)  # CSV has no boolean: JSON, as served
+
+
+def test_the_reads_benchmark_compares_what_answers_hold_not_their_bytes():
+    """A served answer counts as met only if it holds what pyoxigraph's does: the same number of solutions
+    whatever the format, the same distinct triples whatever the prefixes, the same boolean."""
+    store = ox.Store()
+    for i in range(3):
+        store.add(ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), ox.NamedNode("https://example.org/p"),
+                          ox.Literal(f"o{i}\nover two lines"), ox.NamedNode("https://example.org/g")))
+    held = {results: contents(*in_memory_answer(store, "SELECT * WHERE { ?s ?p ?o }", results)) for results in RESULTS}
+    assert set(held.values()) == {"3 solutions"}, held
+    two = contents(*in_memory_answer(store, "SELECT * WHERE { ?s ?p ?o } LIMIT 2"))
+    assert two == "2 solutions"
+    media_type, turtle = in_memory_answer(store, "CONSTRUCT WHERE { ?s ?p ?o }")
+    assert media_type == "text/turtle" and contents(media_type, turtle) == "3 triples"
+    graph = store.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+    triples = graph.serialize(format=ox.RdfFormat.N_TRIPLES)
+    assert contents("application/n-triples; charset=utf-8", triples + triples) == "3 triples"  # distinct
+    assert contents(*in_memory_answer(store, "ASK { ?s ?p 'o9' }", "csv")) == "boolean false"
+    with pytest.raises((SyntaxError, ValueError)):
+        contents("application/sparql-results+json", b"<html>not an answer</html>")
