@@ -62,8 +62,8 @@ def in_memory_answer(store: ox.Store, text: str, results: str = "json") -> tuple
 
 def contents(media_type: str, body: bytes) -> str:
     """What an answer holds, in terms two engines' answers can be compared by although their order and
-    serialisation may differ (an unordered GROUP_CONCAT, a SAMPLE, prefixes): the boolean, the number of
-    solutions, or the number of distinct triples."""
+    serialisation may differ (an unordered GROUP_CONCAT, a SAMPLE, how a Turtle writer groups a subject's
+    triples): the boolean, the number of solutions, or the number of distinct triples."""
     media_type = media_type.split(";")[0].strip()
     graph_format = ox.RdfFormat.from_media_type(media_type)
     if graph_format is not None:

@@ -83,7 +83,7 @@ def test_the_in_memory_engine_serialises_every_kind_of_answer():
 
 def test_the_reads_benchmark_compares_what_answers_hold_not_their_bytes():
     """A served answer counts as met only if it holds what pyoxigraph's does: the same number of solutions
-    whatever the format, the same distinct triples whatever the prefixes, the same boolean."""
+    whatever the format, the same distinct triples however they are written, the same boolean."""
     store = ox.Store()
     for i in range(3):
         store.add(ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), ox.NamedNode("https://example.org/p"),
