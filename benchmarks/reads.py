@@ -64,16 +64,28 @@ def contents(media_type: str, body: bytes) -> str:
     """What an answer holds, in terms two engines' answers can be compared by although their order and
     serialisation may differ (an unordered GROUP_CONCAT, a SAMPLE, how a Turtle writer groups a subject's
     triples): the boolean, the number of solutions, or the number of distinct triples."""
+    held = holds(media_type, body, distinct=True)
+    if isinstance(held, bool):
+        return f"boolean {str(held).lower()}"
+    graph = ox.RdfFormat.from_media_type(media_type.split(";")[0].strip()) is not None
+    return counted(held, "triple" if graph else "solution")
+
+
+def holds(media_type: str, body: bytes, distinct: bool = False) -> int | bool:
+    """An answer read back from its bytes: an ASK's boolean, or how many solutions or triples (distinct
+    ones if `distinct`) it holds, in any format the service sends (a media type with parameters too).
+    CSV is counted with `csv`, as pyoxigraph will not parse it (lossy)."""
     media_type = media_type.split(";")[0].strip()
     graph_format = ox.RdfFormat.from_media_type(media_type)
     if graph_format is not None:
-        return counted(len(set(ox.parse(body, format=graph_format))), "triple")
-    if media_type == "text/csv":  # lossy, which pyoxigraph will not parse
-        return counted(sum(1 for _ in csv.reader(io.StringIO(body.decode(), newline=""))) - 1, "solution")
+        triples = ox.parse(body, format=graph_format)
+        return len(set(triples)) if distinct else sum(1 for _ in triples)
+    if media_type == "text/csv":
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode(), newline=""))) - 1
     answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.from_media_type(media_type))
     if isinstance(answer, ox.QueryBoolean):
-        return f"boolean {str(bool(answer)).lower()}"
-    return counted(sum(1 for _ in answer), "solution")
+        return bool(answer)
+    return sum(1 for _ in answer)
 
 
 def counted(number: int, noun: str) -> str:

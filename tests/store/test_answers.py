@@ -4,12 +4,10 @@ every format, kept whole or sent in parts, with terms that look like row marks (
 the answer kept whole."""
 from __future__ import annotations
 
-import csv
-import io
-
 import pyoxigraph as ox
 import pytest
 
+from benchmarks.reads import holds
 from service.store.answers import Answer, QueryRequest, Streamed, TooManyRows, _Sink, answer
 from service.store.oxigraph import GRAPH_FORMATS, RESULT_FORMATS, OxigraphStore
 
@@ -48,19 +46,11 @@ def run(store, query: str, media_type: str, **limits) -> tuple[int | str, bytes]
     return result.status, result.body
 
 
-def count(body: bytes, media_type: str) -> int:
-    if media_type in GRAPH_FORMATS:
-        return sum(1 for _ in ox.parse(body, format=GRAPH_FORMATS[media_type]))
-    if media_type == "text/csv":
-        return len(list(csv.reader(io.StringIO(body.decode(), newline="")))) - 1
-    return sum(1 for _ in ox.parse_query_results(body, format=RESULT_FORMATS[media_type]))
-
-
 @pytest.mark.parametrize("name, media_type", CASES, ids=[f"{n}-{m}" for n, m in CASES])
 def test_the_row_limit_holds_to_the_row_whole_or_in_parts(store, name, media_type):
     query = QUERIES[name]
     status, whole = run(store, query, media_type, max_rows=ROWS, stream_above=None)
-    assert status == 200 and count(whole, media_type) == ROWS
+    assert status == 200 and holds(media_type, whole) == ROWS
     assert run(store, query, media_type, max_rows=ROWS, stream_above=1000) == ("parts", whole)
     for stream_above in (None, 1000):
         status, body = run(store, query, media_type, max_rows=ROWS - 1, stream_above=stream_above)
