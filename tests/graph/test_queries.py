@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 
 from service import iris
+from service.graph import exports
 from service.store.oxigraph import OxigraphStore
 
 from ..conftest import rows
@@ -365,6 +366,24 @@ def test_an_alliance_on_a_date_is_one_from_its_clause(store):
     assert alliance("2007-11-13")[P("european-union")] == "true"
     assert alliance("1995-06-01")[P("european-union")] == "false" and alliance("1995-06-01")[P("nato")] == "true"
     assert alliance("2024-07-01")[P("african-union")] == "false"    # no scope condition, on any date
+
+
+DATING_ALLIANCES = re.compile(r"\{ (SELECT \?partnership \(MIN\(\?from\) AS \?allianceSince\).*?GROUP BY \?partnership) \}",
+                              re.S)
+
+
+@pytest.mark.parametrize("path", [p for p in QUERY_FILES if "?allianceSince" in p.read_text()], ids=lambda p: p.stem)
+def test_saved_queries_date_an_alliance_as_the_maps_and_exports_do(store, path):
+    # "Alliances on a date" (ontology/README.md) is written out in each saved query that needs it, so that an
+    # analyst can copy one file whole, and once for the maps and exports (exports.ALLIANCE_SINCE): the copies
+    # must give every alliance the same first day
+    text = path.read_text()
+    subquery = DATING_ALLIANCES.search(text)
+    assert subquery, f"queries/{path.name}: ?allianceSince without the subquery of the rule"
+    prefixes = "\n".join(line for line in text.splitlines() if line.startswith("PREFIX"))
+    copied = {r["partnership"]: r["allianceSince"] for r in rows(store, f"{prefixes}\n{subquery.group(1)}")}
+    rule = {r["partnership"]: r["since"] for r in rows(store, exports.ALLIANCE_SINCE)}
+    assert copied == rule and len(rule) > 100
 
 def copy_with(store, turtle: str, graph: str) -> OxigraphStore:
     """A copy of the shipped graph with some statements added to one named graph."""
