@@ -368,11 +368,16 @@ def test_an_alliance_on_a_date_is_one_from_its_clause(store):
     assert alliance("2024-07-01")[P("african-union")] == "false"    # no scope condition, on any date
 
 
-DATING_ALLIANCES = re.compile(r"\{ (SELECT \?partnership \(MIN\(\?from\) AS \?allianceSince\).*?GROUP BY \?partnership) \}",
-                              re.S)
+DATING_ALLIANCES = re.compile(
+    r"\{ (SELECT \?partnership \(MIN\(\?from\) AS \?allianceSince\).*?GROUP BY \?partnership) \}", re.S)
+DATING_QUERIES = [p for p in QUERY_FILES if "?allianceSince" in p.read_text()]
 
 
-@pytest.mark.parametrize("path", [p for p in QUERY_FILES if "?allianceSince" in p.read_text()], ids=lambda p: p.stem)
+def test_the_queries_that_date_alliances_are_found():
+    assert {p.stem for p in DATING_QUERIES} >= {"in-force-on-date", "assess-partnerships"}
+
+
+@pytest.mark.parametrize("path", DATING_QUERIES, ids=lambda p: p.stem)
 def test_saved_queries_date_an_alliance_as_the_maps_and_exports_do(store, path):
     # "Alliances on a date" (ontology/README.md) is written out in each saved query that needs it, so that an
     # analyst can copy one file whole, and once for the maps and exports (exports.ALLIANCE_SINCE): the copies
@@ -384,6 +389,7 @@ def test_saved_queries_date_an_alliance_as_the_maps_and_exports_do(store, path):
     copied = {r["partnership"]: r["allianceSince"] for r in rows(store, f"{prefixes}\n{subquery.group(1)}")}
     rule = {r["partnership"]: r["since"] for r in rows(store, exports.ALLIANCE_SINCE)}
     assert copied == rule and len(rule) > 100
+
 
 def copy_with(store, turtle: str, graph: str) -> OxigraphStore:
     """A copy of the shipped graph with some statements added to one named graph."""
