@@ -190,29 +190,28 @@ def main(argv: list[str] | None = None) -> None:
             engine.stop()
 
     median = {key: statistics.median(values) for key, values in samples.items()}
-    others = served
-    header = (["query", "in memory ms"] + [f"{n} ms" for n in others] + [f"{n} ratio" for n in others]
+    header = (["query", "in memory ms"] + [f"{n} ms" for n in served] + [f"{n} ratio" for n in served]
               + ["target ms", "met", "answer"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    missed = {name: 0 for name in others}
+    missed = {name: 0 for name in served}
     for query in texts:
         memory = median[query, "memory"]
         target = memory * TARGET_FACTOR + TARGET_MS
-        met = {name: median[query, name] <= target and held[query, name] == held[query, "memory"] for name in others}
-        for name in others:
+        met = {name: median[query, name] <= target and held[query, name] == held[query, "memory"] for name in served}
+        for name in served:
             missed[name] += not met[name]
-        differing = [f"{name}: {held[query, name]}" for name in others if held[query, name] != held[query, "memory"]]
+        differing = [f"{name}: {held[query, name]}" for name in served if held[query, name] != held[query, "memory"]]
         answer = held[query, "memory"] + (f" in memory; {'; '.join(differing)}" if differing else ", alike")
-        lines.append("| " + " | ".join([query, f"{memory:.1f}"] + [f"{median[query, n]:.1f}" for n in others]
-                                        + [f"{median[query, n] / memory:.2f}x" for n in others]
+        lines.append("| " + " | ".join([query, f"{memory:.1f}"] + [f"{median[query, n]:.1f}" for n in served]
+                                        + [f"{median[query, n] / memory:.2f}x" for n in served]
                                         + [f"{target:.1f}", "yes" if met["service"] else "NO", answer]) + " |")
     total = {name: sum(median[q, name] for q in texts) for name in answers}
     lines.append("| " + " | ".join(["**all queries, sum**", f"{total['memory']:.1f}"]
-                                    + [f"{total[n]:.1f}" for n in others]
-                                    + [f"{total[n] / total['memory']:.2f}x" for n in others] + ["", "", ""]) + " |")
+                                    + [f"{total[n]:.1f}" for n in served]
+                                    + [f"{total[n] / total['memory']:.2f}x" for n in served] + ["", "", ""]) + " |")
     table = "\n".join(lines)
     print(table)
-    for name in others:
+    for name in served:
         print(f"{name}: {len(texts) - missed[name]} of {len(texts)} queries within {TARGET_FACTOR}x + "
               f"{TARGET_MS:g} ms of pyoxigraph in memory with the same answer (median of {args.repeat}; "
               f"client {args.client})")
