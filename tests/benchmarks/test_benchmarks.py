@@ -100,3 +100,21 @@ def test_the_reads_benchmark_compares_what_answers_hold_not_their_bytes():
     assert contents(*in_memory_answer(store, "ASK { ?s ?p 'o9' }", "csv")) == "boolean false"
     with pytest.raises((SyntaxError, ValueError)):
         contents("application/sparql-results+json", b"<html>not an answer</html>")
+
+
+def test_the_floor_endpoint_answers_as_pyoxigraph_in_memory():
+    """`benchmarks.after_long` sets the service beside a bare Flask view over pyoxigraph: a floor that
+    answered otherwise (another graph, the default graph not the union, another format) would be no floor."""
+    from benchmarks.floor_endpoint import create_app
+    store = ox.Store()
+    for i in range(3):
+        store.add(ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), ox.NamedNode("https://example.org/p"),
+                          ox.Literal(f"o{i}"), ox.NamedNode("https://example.org/g")))
+    client = create_app(store).test_client()
+    assert client.get("/health").status_code == 200
+    for query, held in [("SELECT * WHERE { ?s ?p ?o }", "3 solutions"), ("ASK { ?s ?p 'o2' }", "boolean true"),
+                        ("CONSTRUCT WHERE { ?s ?p ?o }", "3 triples")]:
+        response = client.post("/sparql", data={"query": query})
+        assert response.status_code == 200, query
+        assert (response.content_type, response.data) == in_memory_answer(store, query), query
+        assert contents(response.content_type, response.data) == held, query
