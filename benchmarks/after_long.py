@@ -35,7 +35,7 @@ from benchmarks.reads import RESULTS, TARGET_FACTOR, TARGET_MS, build_graph, in_
 from benchmarks.run import HttpEngine, free_port, queries as saved_queries
 
 CONDITIONS = {
-    "A": "after itself (warm)",
+    "A": "after itself, served (warm)",
     "B": "after the long query served (the order of benchmarks.reads)",
     "C": "after the long query in memory (the server idle)",
     "D": "after a sleep (the server and the client idle)",
@@ -139,8 +139,13 @@ def floor(size: str, workdir: Path) -> HttpEngine:
                          "--workdir", str(workdir)], dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)),
                         f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
                         workdir / "floor.log", cwd=PROJECT_ROOT)
-    engine.start(900)
+    try:
+        engine.start(900)
+    except BaseException:  # not ready in time, or interrupted: its process must not outlive the run
+        engine.stop()
+        raise
     return engine
+
 
 if __name__ == "__main__":
     main()
