@@ -139,11 +139,7 @@ def floor(size: str, workdir: Path) -> HttpEngine:
                          "--workdir", str(workdir)], dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)),
                         f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
                         workdir / "floor.log", cwd=PROJECT_ROOT)
-    try:
-        engine.start(900)
-    except BaseException:  # not ready in time, or interrupted: its process must not outlive the run
-        engine.stop()
-        raise
+    engine.start(900)  # stops its process if it is not ready
     return engine
 
 

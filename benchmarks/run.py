@@ -191,19 +191,25 @@ class HttpEngine:
         self.process = None
 
     def start(self, timeout: float) -> float:
+        """Seconds until the endpoint answers `ready_url`; if it does not (it exits, the time runs out, or
+        the wait is interrupted), its process is stopped before the error is raised: none outlives a run."""
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log.open("wb"),
                                         stderr=subprocess.STDOUT, cwd=self.cwd)
-        while time.perf_counter() - started < timeout:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.command[0]} exited: {self.log.read_text(errors='replace')[-800:]}")
-            try:
-                # /health counts the store, which an external store may take seconds to answer
-                if requests.get(self.ready_url, timeout=60).status_code < 500:
-                    return time.perf_counter() - started
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.command[0]} not ready within {timeout} s")
+        try:
+            while time.perf_counter() - started < timeout:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.command[0]} exited: {self.log.read_text(errors='replace')[-800:]}")
+                try:
+                    # /health counts the store, which an external store may take seconds to answer
+                    if requests.get(self.ready_url, timeout=60).status_code < 500:
+                        return time.perf_counter() - started
+                except requests.RequestException:
+                    time.sleep(0.2)
+            raise RuntimeError(f"{self.command[0]} not ready within {timeout} s")
+        except BaseException:
+            self.stop()
+            raise
 
     def query(self, text: str, cap: float | None = None, results: str = JSON_RESULTS) -> int:
         """The answer's size in bytes (solutions in the media type `results`); an HTTP error status raised
