@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from service.config import PROJECT_ROOT
     os.environ.setdefault("ALLIANCE_KG_QUERY_TIMEOUT", str(args.cap))  # the long query must not meet the limit
-    store, data_dir = build_graph(None if args.size == "shipped" else args.size, args.workdir)
+    store, data_dir = build_graph(args.size, args.workdir)
     engines = {"service": serve(PROJECT_ROOT, data_dir, args.workdir / "service.log", 900, "http.client")}
     try:
         engines["floor"] = floor(args.size, args.workdir)
@@ -135,10 +135,9 @@ def floor(size: str, workdir: Path) -> HttpEngine:
     """`benchmarks.floor_endpoint` on the same graph, started and ready."""
     from service.config import PROJECT_ROOT
     port = free_port()
-    engine = HttpEngine([sys.executable, "-m", "benchmarks.floor_endpoint", "--port", str(port), "--size", size,
-                         "--workdir", str(workdir)], dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)),
-                        f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
-                        workdir / "floor.log", cwd=PROJECT_ROOT)
+    engine = HttpEngine.local(port, [sys.executable, "-m", "benchmarks.floor_endpoint", "--port", str(port),
+                                     "--size", size, "--workdir", str(workdir)],
+                              dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)), workdir / "floor.log", cwd=PROJECT_ROOT)
     engine.start(900)  # stops its process if it is not ready
     return engine
 

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
                                                           "(made in --workdir, as benchmarks.reads makes it)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/alliance-kg-reads"))
     args = parser.parse_args(argv)
-    store, _ = build_graph(None if args.size == "shipped" else args.size, args.workdir)
+    store, _ = build_graph(args.size, args.workdir)
     waitress.serve(create_app(store._store), host="127.0.0.1", port=args.port, threads=8, ident="floor")
 
 

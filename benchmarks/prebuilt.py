@@ -68,9 +68,8 @@ def compare(union_file: Path, label: str, settings: run.Settings, out=print) -> 
     gc.collect()
 
     port = run.free_port()
-    engine = run.HttpEngine([sys.executable, "-m", "benchmarks.prebuilt", str(union_file), "--serve", str(port)],
-                            None, f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
-                            union_file.parent / "prebuilt-service.log")
+    engine = run.HttpEngine.local(port, [sys.executable, "-m", "benchmarks.prebuilt", str(union_file), "--serve",
+                                         str(port)], None, union_file.parent / "prebuilt-service.log")
     http = run.EngineReport("service", note="create_app(store=...) under waitress, graph pre-reasoned")
     try:
         http.load_seconds = engine.start(timeout=1800)

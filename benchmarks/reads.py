@@ -98,9 +98,8 @@ def serve(checkout: Path, data_dir: Path | None, log: Path, timeout: float, clie
     env.pop("ALLIANCE_KG_STORE_DIR", None)
     if data_dir:
         env["ALLIANCE_KG_DATA_DIR"] = str(data_dir)
-    engine = HttpEngine([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env,
-                        f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql", log,
-                        cwd=checkout, client=client)  # `python -m` puts the working folder first on the path
+    engine = HttpEngine.local(port, [sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env, log,
+                              cwd=checkout, client=client)  # `python -m` puts the working folder first on the path
     engine.start(timeout)
     return engine
 
@@ -124,13 +123,14 @@ def held_by(answer, text: str) -> str:
 
 
 def build_graph(size: str | None, workdir: Path):
-    """The shipped graph in memory, or with a generated graph of `size` synthetic triples beside it (made
-    once in `workdir`, seed 2025, and reused); the store and the data folder (None for the shipped one)."""
+    """The shipped graph in memory (`size` None or "shipped"), or with a generated graph of `size` synthetic
+    triples beside it (made once in `workdir`, seed 2025, and reused); the store and the data folder (None
+    for the shipped one)."""
     from service.config import load_config
     from service.graph import knowledge_graph
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = None
-    if size:
+    if size and size != "shipped":
         from benchmarks.generate import generate, parse_size
         data_dir = workdir / f"data-{size}"
         if not (data_dir / "synthetic.nt").exists():

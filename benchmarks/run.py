@@ -190,6 +190,12 @@ class HttpEngine:
         self._local = threading.local()  # .connection: this thread's http.client connection
         self.process = None
 
+    @classmethod
+    def local(cls, port: int, command: list[str], env: dict | None, log: Path, **options) -> HttpEngine:
+        """An endpoint shaped as this service (ready when /health answers, queried at /sparql) on 127.0.0.1:`port`."""
+        base = f"http://127.0.0.1:{port}"
+        return cls(command, env, f"{base}/health", f"{base}/sparql", log, **options)
+
     def start(self, timeout: float) -> float:
         """Seconds until the endpoint answers `ready_url`; if it does not (it exits, the time runs out, or
         the wait is interrupted), its process is stopped before the error is raised: none outlives a run."""
@@ -406,9 +412,8 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
             port = free_port()
             env = dict(os.environ, ALLIANCE_KG_DATA_DIR=str(data_dir),
                        ALLIANCE_KG_ONTOLOGY_DIR=str(PROJECT_ROOT / "ontology"))
-            return HttpEngine([str(bin_dir / "alliance-kg"), "serve", "--port", str(port)], env,
-                              f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
-                              folder / "service.log")
+            return HttpEngine.local(port, [str(bin_dir / "alliance-kg"), "serve", "--port", str(port)], env,
+                                    folder / "service.log")
         bench_http("service", make_service, "alliance-kg serve (waitress), start-up includes entailment")
 
     if "endpoint" in settings.engines:
@@ -436,9 +441,8 @@ def bench_size(label: str, settings: Settings, out=print) -> dict:
                     env = dict(os.environ, ALLIANCE_KG_DATA_DIR=str(data_dir),
                                ALLIANCE_KG_ONTOLOGY_DIR=str(PROJECT_ROOT / "ontology"),
                                ALLIANCE_KG_STORE_BACKEND="sparql", ALLIANCE_KG_STORE_QUERY_URL=virtuoso.sparql_url)
-                    return HttpEngine([str(bin_dir / "alliance-kg"), "serve", "--port", str(port)], env,
-                                      f"http://127.0.0.1:{port}/health", f"http://127.0.0.1:{port}/sparql",
-                                      folder / "service-virtuoso.log")
+                    return HttpEngine.local(port, [str(bin_dir / "alliance-kg"), "serve", "--port", str(port)], env,
+                                            folder / "service-virtuoso.log")
                 bench_http("virtuoso", make_virtuoso_service,
                            "alliance-kg serve with STORE_BACKEND=sparql in front of Virtuoso 7.2")
                 reports["virtuoso"].note += f"; Virtuoso RSS {virtuoso.rss_bytes() / 2**20:.0f} MB"
