@@ -3,7 +3,8 @@
 `benchmarks.run` writes `WORKDIR/SIZE/union.nt` (asserted + entailed triples). When the full run is
 too long for the machine (at 1M triples the service's start-up reasons again), this compares the two
 engines alone: pyoxigraph in this process, and the same Flask application (create_app with the store
-handed in, waitress, 8 threads) in a child process holding its own in-memory copy.
+handed in, waitress, as many request threads as benchmarks.run gives it) in a child process holding its
+own in-memory copy.
 
     python -m benchmarks.prebuilt /tmp/alliance-kg-bench/1M/union.nt --label 1M
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,8 +38,9 @@ def serve(union_file: Path, port: int) -> None:
     import waitress
 
     from service import create_app
+    from service.config import load_config
     app = create_app({}, store=load(union_file))
-    waitress.serve(app, host="127.0.0.1", port=port, threads=8, ident="alliance-kg")
+    waitress.serve(app, host="127.0.0.1", port=port, threads=load_config()["THREADS"], ident="alliance-kg")
 
 
 def compare(union_file: Path, label: str, settings: run.Settings, out=print) -> dict:
@@ -69,7 +72,9 @@ def compare(union_file: Path, label: str, settings: run.Settings, out=print) -> 
 
     port = run.free_port()
     engine = run.HttpEngine.local(port, [sys.executable, "-m", "benchmarks.prebuilt", str(union_file), "--serve",
-                                         str(port)], None, union_file.parent / "prebuilt-service.log")
+                                         str(port)],
+                                  dict(os.environ, ALLIANCE_KG_THREADS=str(max(settings.clients) + 4)),
+                                  union_file.parent / "prebuilt-service.log")  # threads: as benchmarks.run
     http = run.EngineReport("service", note="create_app(store=...) under waitress, graph pre-reasoned")
     try:
         http.load_seconds = engine.start(timeout=1800)
