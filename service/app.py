@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import atexit
-import shutil
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -44,8 +43,9 @@ def create_app(config: dict | None = None, store=None) -> Flask:
         directory = settings["STORE_DIR"]
         if directory is None:
             from service.store import temporary
-            directory = temporary.create()
-            cleanups.append(lambda: shutil.rmtree(directory, ignore_errors=True))
+            made = []
+            cleanups.append(lambda: temporary.remove(made))  # before the folder exists: see temporary.create
+            directory = temporary.create(made)
         persistent = PersistentStore(directory, keep_seconds=settings["QUERY_TIMEOUT"] + 30)
         cleanups.insert(0, persistent.close)
         snapshot = None

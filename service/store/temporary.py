@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import multiprocessing.process
+import secrets
 import shutil
 import tempfile
 import time
@@ -27,10 +28,27 @@ GRACE_SECONDS = 60
 _held_locks = []  # the open files whose flock marks this process's run folder as alive
 
 
-def create(prefix: str = PREFIX) -> Path:
-    """A new temporary folder, after removing those of dead servers."""
+def create(record: list[Path], prefix: str = PREFIX) -> Path:
+    """A new temporary folder, after removing those of dead servers. Its path goes into `record` before
+    the folder is made: a stop (the SystemExit a SIGTERM or SIGINT handler raises between any two steps
+    of the main thread) that lands after the folder is made, but before the caller has it, still
+    leaves it in `record`, whose cleanup the caller registered first. `tempfile.mkdtemp` names its
+    folder only once it is made."""
     remove_stale()
-    return Path(tempfile.mkdtemp(prefix=prefix))
+    base = Path(tempfile.gettempdir())
+    while True:
+        folder = base / (prefix + secrets.token_hex(4))
+        record.append(folder)
+        try:
+            folder.mkdir(mode=0o700)
+            return folder
+        except FileExistsError:  # another's: not to be removed by our cleanup
+            record.remove(folder)
+
+
+def remove(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def for_multiprocessing() -> None:
@@ -40,12 +58,13 @@ def for_multiprocessing() -> None:
     config = multiprocessing.process.current_process()._config
     if config.get("tempdir"):
         return  # made already (once per process): the fork server, if running, listens there
-    folder = create(RUN_PREFIX)
+    made = []
+    atexit.register(remove, made)  # before the folder exists: a stop at any moment after leaves none
+    folder = create(made, RUN_PREFIX)
     handle = open(folder / LOCK, "a")
     fcntl.flock(handle, fcntl.LOCK_EX)
     _held_locks.append(handle)
     config["tempdir"] = str(folder)
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def remove_stale(parent: Path | None = None, grace: float = GRACE_SECONDS) -> list[Path]:
