@@ -27,12 +27,18 @@ PROJECT = Path(__file__).resolve().parents[2]
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # 10^12 combinations
 
 
-def start_server(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+def launch(tmp: Path, *extra: str, **variables: str) -> tuple[subprocess.Popen, int]:
+    """`alliance-kg serve` of this checkout (not another one installed in the environment), with `tmp` as
+    its temporary folder and `variables` in its environment, in a session of its own: (process, port)."""
     port = free_port()
-    # this checkout's service package (not another one installed in the environment); its own temp folder
-    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(PROJECT))
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(PROJECT), **variables)
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), *extra],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    return process, port
+
+
+def start_server(tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    process, port = launch(tmp, *extra)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     try:
@@ -141,10 +147,7 @@ def test_stopping_the_server_ends_every_process_it_started(tmp_path, sig, to_gro
 def test_a_stop_during_start_up_leaves_nothing_behind(tmp_path, sig, moment):
     """Stopped while it loads the graph, before it listens; or at its first answer, while RocksDB is
     written in the background (PersistentStore.commit_in_background): no process, no folder, status 0."""
-    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT))
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    process, port = launch(tmp_path)
     try:
         deadline = time.monotonic() + 60
         while not list(tmp_path.glob(temporary.PREFIX + "*")):  # the store folder is made before the graph loads
@@ -172,9 +175,7 @@ def test_a_stop_the_moment_a_temporary_folder_is_made_leaves_nothing_behind(tmp_
     for attempt in range(4):
         folder = tmp_path / str(attempt)
         folder.mkdir()
-        env = dict(os.environ, TMPDIR=str(folder), PYTHONPATH=str(PROJECT))
-        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        process, _port = launch(folder)
         try:
             deadline = time.monotonic() + 60
             while not any(name.startswith(prefix) for name in os.listdir(folder)):  # no sleep: the window is short
@@ -220,9 +221,7 @@ def test_a_temporary_folder_is_recorded_before_it_is_made(tmp_path, monkeypatch)
 def test_a_store_that_cannot_be_written_at_the_first_start_stops_the_server(tmp_path):
     """A first start answers before RocksDB is written (PersistentStore.commit_in_background): a failure to
     write it (here made by the test, as a full disk would) stops the server with status 1, naming it."""
-    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONPATH=str(PROJECT), ALLIANCE_KG_TEST_FAIL_AT="generation-begun")
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    process, _port = launch(tmp_path, ALLIANCE_KG_TEST_FAIL_AT="generation-begun")
     try:
         _, said = process.communicate(timeout=60)
         assert process.returncode == 1
