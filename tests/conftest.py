@@ -77,32 +77,11 @@ def client(app):
     return app.test_client()
 
 
-class InThread:
-    """A waitress server listening on the loopback, its loop running in a thread of the tests."""
-
-    def __init__(self, server):
-        self.server = server
-        self.url = f"http://127.0.0.1:{server.effective_port}"
-        self._loop = threading.Thread(target=server.run, daemon=True)
-        self._loop.start()
-
-    def close(self) -> None:
-        """Close the server and its connections from inside its loop, which then ends (closed from the
-        test's thread, the sockets went while the loop waited on them: an OSError EBADF in the loop's
-        thread, seen by pytest as an unhandled thread exception); then end its request threads."""
-        def close_all():
-            for channel in list(self.server.active_channels.values()):
-                channel.close()
-            self.server.close()
-        self.server.trigger.pull_trigger(close_all)
-        self._loop.join(timeout=10)
-        self.server.task_dispatcher.shutdown(timeout=1)  # one still in a request is left to finish it
-
-
 def serve(app, threads: int = 4):
     """Run an application under waitress on a free loopback port: (base URL, server to close)."""
-    running = InThread(waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads))
-    return running.url, running
+    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server
 
 
 @pytest.fixture(scope="session")

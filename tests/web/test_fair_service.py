@@ -12,8 +12,6 @@ import requests
 
 from service.web.serving import create_server
 
-from ..conftest import InThread
-
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 HEADER_TIMEOUT = 2
 
@@ -23,8 +21,9 @@ def fair(shipped):
     from service import create_app
     app = create_app({"TESTING": True, "QUERY_WORKERS": 1, "THREADS": 4, "QUERY_TIMEOUT": 4,
                       "CONNECTION_LIMIT": 20, "HEADER_TIMEOUT": HEADER_TIMEOUT}, store=shipped[0])
-    server = InThread(create_server(app, app.config, host="127.0.0.1", port=0))
-    yield app, server.url
+    server = create_server(app, app.config, host="127.0.0.1", port=0)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield app, f"http://127.0.0.1:{server.effective_port}"
     server.close()
     app.extensions["alliance_kg.close"]()
 

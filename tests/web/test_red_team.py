@@ -5,6 +5,7 @@ reached, and afterwards the server alive and answering a cheap query within a se
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -12,7 +13,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..conftest import InThread, Listener
+from ..conftest import Listener
 
 KEY = "red-team-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -28,8 +29,9 @@ def target(shipped):
     overrides = {"TESTING": True, "WRITE_KEY": KEY, "WRITE_GUARD": False, "QUERY_TIMEOUT": 5,
                  "HEADER_TIMEOUT": 2, "CONNECTION_LIMIT": 30}
     app = create_app(overrides, store=shipped[0])
-    server = InThread(create_server(app, load_config(overrides), host="127.0.0.1", port=0))
-    yield server.url
+    server = create_server(app, load_config(overrides), host="127.0.0.1", port=0)
+    threading.Thread(target=server.run, daemon=True).start()
+    yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     app.extensions["alliance_kg.close"]()
 
